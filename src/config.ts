@@ -1,0 +1,144 @@
+// Server configuration: loadConfig() gathers sources (environment, flags); the pure
+// parseConfig() validates all of it at once and reports every bad value together.
+import { Invalid } from './errors.js';
+
+export interface BaseImages {
+  base: string;
+  node: string;
+  python: string;
+  go: string;
+  static: string;
+}
+
+export interface Config {
+  dataDir: string;
+  listenHost: string;
+  listenPort: number;
+  /** Apps answer at <app>.<domain> and <domain>/<owner>/<app>. */
+  domain: string;
+  /** Port the proxy serves apps on. */
+  httpPort: number;
+  caddyAdmin: string;
+  caddyBin: string;
+  dockerSocket: string;
+  network: string;
+  /** Prefix of every container name Berth creates; lets two instances share an engine. */
+  containerPrefix: string;
+  images: BaseImages;
+  defaultMemoryMb: number;
+  defaultCpus: number;
+  maxConcurrentDeploys: number;
+  /** How many past deployment images per app are kept for rollbacks. */
+  keepImages: number;
+}
+
+/** Where each setting comes from, by name; flags win over the environment. */
+export type ConfigSource = Partial<Record<keyof typeof KEYS, string | undefined>>;
+
+const KEYS = {
+  dataDir: 'BERTH_DATA_DIR',
+  listen: 'BERTH_LISTEN',
+  domain: 'BERTH_DOMAIN',
+  httpPort: 'BERTH_HTTP_PORT',
+  caddyAdmin: 'BERTH_CADDY_ADMIN',
+  caddyBin: 'BERTH_CADDY_BIN',
+  dockerSocket: 'BERTH_DOCKER_SOCKET',
+  network: 'BERTH_NETWORK',
+  containerPrefix: 'BERTH_CONTAINER_PREFIX',
+  imageBase: 'BERTH_IMAGE_BASE',
+  imageNode: 'BERTH_IMAGE_NODE',
+  imagePython: 'BERTH_IMAGE_PYTHON',
+  imageGo: 'BERTH_IMAGE_GO',
+  imageStatic: 'BERTH_IMAGE_STATIC',
+  memoryMb: 'BERTH_DEFAULT_MEMORY_MB',
+  cpus: 'BERTH_DEFAULT_CPUS',
+  maxConcurrentDeploys: 'BERTH_MAX_CONCURRENT_DEPLOYS',
+  keepImages: 'BERTH_KEEP_IMAGES',
+} as const;
+
+export const DEFAULT_IMAGES: BaseImages = {
+  base: 'berth/base:bookworm',
+  node: 'berth/node:bookworm',
+  python: 'berth/python:bookworm',
+  go: 'berth/go:bookworm',
+  static: 'berth/static:bookworm',
+};
+
+/** Reads the environment, then lets explicitly given flags override it. */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigSource = {}): Config {
+  const src: ConfigSource = {};
+  for (const [key, envName] of Object.entries(KEYS) as [keyof typeof KEYS, string][]) {
+    src[key] = flags[key] ?? env[envName];
+  }
+  return parseConfig(src);
+}
+
+const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+const HOST_RE = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+
+/** Validates every setting and throws one Invalid error listing all bad values. */
+export function parseConfig(src: ConfigSource): Config {
+  const problems: string[] = [];
+  const int = (key: keyof ConfigSource, fallback: number, min: number, max: number): number => {
+    const raw = src[key];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${KEYS[key]}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+  const num = (key: keyof ConfigSource, fallback: number, min: number, max: number): number => {
+    const raw = src[key];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      problems.push(`${KEYS[key]}=${JSON.stringify(raw)}: expected a number from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+  const str = (key: keyof ConfigSource, fallback: string, re?: RegExp, allowed?: string): string => {
+    const raw = src[key];
+    if (raw === undefined || raw === '') return fallback;
+    if (re && !re.test(raw)) {
+      problems.push(`${KEYS[key]}=${JSON.stringify(raw)}: expected ${allowed ?? re.source}`);
+      return fallback;
+    }
+    return raw;
+  };
+
+  const listen = str('listen', '127.0.0.1:7070', /^[^\s:]+:\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:7070');
+  const [listenHost = '127.0.0.1', portText = '7070'] = listen.split(':');
+  const listenPort = Number(portText);
+  if (listenPort < 0 || listenPort > 65535) problems.push(`${KEYS.listen}=${JSON.stringify(listen)}: port out of range`);
+
+  const config: Config = {
+    dataDir: str('dataDir', '/var/lib/berth', /^\//, 'an absolute path'),
+    listenHost,
+    listenPort,
+    domain: str('domain', 'localhost', HOST_RE, 'a host name such as example.com or localhost').toLowerCase(),
+    httpPort: int('httpPort', 80, 1, 65535),
+    caddyAdmin: str('caddyAdmin', '127.0.0.1:2019', /^[^\s:/]+:\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:2019'),
+    caddyBin: str('caddyBin', 'caddy'),
+    dockerSocket: str('dockerSocket', '/var/run/docker.sock', /^\//, 'an absolute path to the Docker socket'),
+    network: str('network', 'berth', NAME_RE, 'a Docker network name (lowercase letters, digits, _ . -)'),
+    containerPrefix: str('containerPrefix', 'berth', /^[a-z][a-z0-9-]{0,19}$/, 'lowercase letters, digits and -, at most 20'),
+    images: {
+      base: str('imageBase', DEFAULT_IMAGES.base),
+      node: str('imageNode', DEFAULT_IMAGES.node),
+      python: str('imagePython', DEFAULT_IMAGES.python),
+      go: str('imageGo', DEFAULT_IMAGES.go),
+      static: str('imageStatic', DEFAULT_IMAGES.static),
+    },
+    defaultMemoryMb: int('memoryMb', 512, 16, 1_048_576),
+    defaultCpus: num('cpus', 1, 0.01, 256),
+    maxConcurrentDeploys: int('maxConcurrentDeploys', 2, 1, 64),
+    keepImages: int('keepImages', 3, 1, 100),
+  };
+  if (problems.length > 0) {
+    throw Invalid(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return config;
+}
