@@ -1,0 +1,114 @@
+// `berth apps`, `create`, `status`, `deployments`, `destroy`, `open`: looking at and managing apps.
+import type { Command } from 'commander';
+import { execFile } from 'node:child_process';
+import { createInterface } from 'node:readline/promises';
+import { Invalid } from '../../errors.js';
+import type { CliContext } from '../context.js';
+import { ago, table } from '../output.js';
+
+interface Deployment {
+  id: number;
+  status: string;
+  reason: string | null;
+  image: string | null;
+  createdAt: string;
+}
+interface AppView {
+  name: string;
+  owner: string;
+  status: string;
+  urls: string[];
+  port: number | null;
+  currentDeployment: Deployment | null;
+  latestDeployment: Deployment | null;
+  containers?: { name: string; state: string; restartCount: number; startedAt: string }[];
+}
+
+const path = (app: string, rest = '') => `/api/v1/apps/${encodeURIComponent(app)}${rest}`;
+
+export function registerApps(program: Command, ctx: CliContext): void {
+  program
+    .command('apps')
+    .description('list apps with their status and URL')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const apps = await ctx.client().request<AppView[]>('GET', '/api/v1/apps');
+      if (o.json) return ctx.out(JSON.stringify(apps, null, 2));
+      if (apps.length === 0) return ctx.out('no apps yet: run `berth deploy` in an app directory');
+      ctx.out(table(['NAME', 'OWNER', 'STATUS', 'DEPLOYED', 'URL'], apps.map((a) => [a.name, a.owner, a.status, ago(a.currentDeployment?.createdAt), a.urls[0]])));
+    });
+
+  program
+    .command('create')
+    .description('create an app without deploying it')
+    .argument('<app>')
+    .option('--owner <owner>', 'owner of the app', 'default')
+    .option('--port <port>', 'port the app listens on (default: EXPOSE, else 8080; the app gets it as $PORT)')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { owner: string; port?: string; json?: boolean }) => {
+      const app = await ctx.client().request<AppView>('POST', '/api/v1/apps', { json: { name, owner: o.owner, ...(o.port ? { port: Number(o.port) } : {}) } });
+      ctx.out(o.json ? JSON.stringify(app, null, 2) : `created ${app.name}: deploy it with \`berth deploy --app ${app.name}\``);
+    });
+
+  program
+    .command('status')
+    .description("an app's status, URLs, release and containers")
+    .argument('<app>')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const a = await ctx.client().request<AppView>('GET', path(name, '/status'));
+      if (o.json) return ctx.out(JSON.stringify(a, null, 2));
+      const d = a.currentDeployment;
+      const lines = [
+        `app:        ${a.name} (owner ${a.owner})`,
+        `status:     ${a.status}`,
+        `urls:       ${a.urls.join('\n            ')}`,
+        `release:    ${d ? `deployment #${d.id}, ${d.image ?? '-'}, deployed ${ago(d.createdAt)}` : 'none'}`,
+      ];
+      const last = a.latestDeployment;
+      if (last && last.id !== d?.id) lines.push(`last deploy: #${last.id} ${last.status}${last.reason ? `: ${last.reason}` : ''}`);
+      ctx.out(lines.join('\n'));
+      if (a.containers && a.containers.length > 0) {
+        ctx.out(`\n${table(['CONTAINER', 'STATE', 'RESTARTS', 'STARTED'], a.containers.map((c) => [c.name, c.state, c.restartCount, ago(c.startedAt)]))}`);
+      }
+    });
+
+  program
+    .command('deployments')
+    .description("an app's deployments, newest first")
+    .argument('<app>')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const list = await ctx.client().request<Deployment[]>('GET', path(name, '/deployments'));
+      if (o.json) return ctx.out(JSON.stringify(list, null, 2));
+      ctx.out(table(['ID', 'STATUS', 'CREATED', 'IMAGE', 'REASON'], list.map((d) => [d.id, d.status, ago(d.createdAt), d.image, d.reason])));
+    });
+
+  program
+    .command('destroy')
+    .description('remove an app: its containers, images, routes and records')
+    .argument('<app>')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (name: string, o: { yes?: boolean }) => {
+      if (!o.yes) {
+        if (!process.stdin.isTTY) throw Invalid(`refusing to destroy ${name} without confirmation`, { hint: `pass --yes: berth destroy ${name} --yes` });
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        const typed = await rl.question(`This removes ${name} and everything of it. Type the app name to confirm: `);
+        rl.close();
+        if (typed.trim() !== name) throw Invalid('confirmation did not match; nothing was removed');
+      }
+      await ctx.client().request('DELETE', path(name));
+      ctx.out(`destroyed ${name}`);
+    });
+
+  program
+    .command('open')
+    .description("print an app's URL and open it in a browser when one is available")
+    .argument('<app>')
+    .action(async (name: string) => {
+      const a = await ctx.client().request<AppView>('GET', path(name));
+      const url = a.urls[0]!;
+      ctx.out(url);
+      if (process.stdout.isTTY && process.env.DISPLAY) execFile('xdg-open', [url], () => undefined);
+    });
+}

@@ -1,0 +1,113 @@
+// `berth deploy`: sends the current directory (or a git ref, or an image) to the server,
+// streams the build and release log, and ends with the app's URLs or the reason it failed.
+import type { Command } from 'commander';
+import { existsSync, openAsBlob, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { MANIFEST_FILES, parseManifest, type Manifest } from '../../domain/apps/manifest.js';
+import { Failed, Invalid } from '../../errors.js';
+import type { CliContext } from '../context.js';
+import { packDirectory } from '../pack.js';
+
+interface DeployOpts {
+  app?: string;
+  owner?: string;
+  git?: string;
+  ref: string;
+  image?: string;
+  detach?: boolean;
+  json?: boolean;
+}
+
+interface Started {
+  app: string;
+  deployment: { id: number; status: string; reason: string | null };
+}
+
+interface AppView {
+  name: string;
+  status: string;
+  urls: string[];
+}
+
+function localManifest(dir: string): Manifest | null {
+  for (const f of MANIFEST_FILES) {
+    const p = join(dir, f);
+    if (existsSync(p)) return parseManifest(readFileSync(p, 'utf8'), f);
+  }
+  return null;
+}
+
+/** An app name from a directory or repository name: lowercased, other characters to dashes. */
+export function nameFrom(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/\.git$/, '')
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^[^a-z]+|-+$/g, '')
+    .slice(0, 30)
+    .replace(/-+$/, '');
+}
+
+export function registerDeploy(program: Command, ctx: CliContext): void {
+  program
+    .command('deploy')
+    .description('build and deploy an app from a directory (default: the current one), a git ref, or an image')
+    .argument('[dir]', 'the app directory', '.')
+    .option('-a, --app <name>', 'app name (default: berth.yml name, else the directory or repository name)')
+    .option('--owner <owner>', 'owner of the app when this deploy creates it (default: berth.yml owner, else "default")')
+    .option('--git <url>', 'deploy from a git repository instead of a directory')
+    .option('--ref <ref>', 'branch, tag or commit of --git', 'main')
+    .option('--image <image>', 'deploy an image already on the server host')
+    .option('-d, --detach', 'do not wait for the deploy to finish')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (dirArg: string, o: DeployOpts) => {
+      const client = ctx.client();
+      const started = Date.now();
+      let res: Started;
+      if (o.git || o.image) {
+        const name = o.app ?? (o.git ? nameFrom(basename(o.git)) : undefined);
+        if (!name) throw Invalid('--app is required with --image');
+        res = await client.request<Started>('POST', `/api/v1/apps/${encodeURIComponent(name)}/deploys`, {
+          query: { create: true, owner: o.owner },
+          json: o.git ? { git: { url: o.git, ref: o.ref } } : { image: o.image },
+        });
+      } else {
+        const dir = resolve(dirArg);
+        if (!existsSync(dir)) throw Invalid(`directory ${dir} does not exist`);
+        const manifest = localManifest(dir);
+        const name = o.app ?? manifest?.name ?? nameFrom(basename(dir));
+        const packed = await packDirectory(dir);
+        try {
+          if (!o.json) ctx.out(`-----> uploading ${packed.files} files (${(packed.bytes / 1024).toFixed(0)} KiB) from ${dir}`);
+          res = await client.request<Started>('POST', `/api/v1/apps/${encodeURIComponent(name)}/deploys/upload`, {
+            query: { create: true, owner: o.owner ?? manifest?.owner },
+            body: await openAsBlob(packed.file),
+            contentType: 'application/gzip',
+          });
+        } finally {
+          await rm(packed.file, { force: true });
+        }
+      }
+      const id = res.deployment.id;
+      if (o.detach) {
+        if (o.json) ctx.out(JSON.stringify(res, null, 2));
+        else ctx.out(`deploy #${id} of ${res.app} started; follow it with: berth status ${res.app}`);
+        return;
+      }
+      let end: { status: string; reason: string | null } = { status: 'unknown', reason: null };
+      await client.stream(`/api/v1/deployments/${id}/log`, { follow: true }, (ev) => {
+        if (ev.event === 'line' && !o.json) ctx.out((ev.data as { line: string }).line);
+        if (ev.event === 'end') end = ev.data as typeof end;
+      });
+      const app = await client.request<AppView>('GET', `/api/v1/apps/${encodeURIComponent(res.app)}`);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      if (o.json) ctx.out(JSON.stringify({ app: app.name, deployment: id, status: end.status, reason: end.reason, urls: app.urls }, null, 2));
+      if (end.status !== 'running') throw Failed(`deploy #${id} of ${res.app} failed: ${end.reason ?? end.status}`);
+      if (!o.json) {
+        ctx.out(`\n=====> ${app.name} deployed in ${seconds}s`);
+        for (const u of app.urls) ctx.out(`       ${u}`);
+      }
+    });
+}

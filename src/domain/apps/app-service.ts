@@ -1,0 +1,114 @@
+// Apps as users see them: create, list, show (with live status and URLs), destroy.
+import { Conflict, NotFound } from '../../errors.js';
+import type { AppRow, DeploymentRow } from '../../infra/db/rows.js';
+import { LABELS, type Deps } from '../context.js';
+import { logKey } from '../deploys/deploy-service.js';
+import { removeContainers } from '../deploys/cleanup.js';
+import { syncRoutes } from '../routing/sync-routes.js';
+import { resolveHealthCheck, type HealthCheck } from './manifest.js';
+import { DEFAULT_OWNER, validateAppName, validateOwnerName } from './names.js';
+import { appUrls } from './urls.js';
+
+export type AppStatus = 'new' | 'deploying' | 'running' | 'crashed' | 'failed' | 'stopped';
+
+export interface AppView {
+  name: string;
+  owner: string;
+  status: AppStatus;
+  urls: string[];
+  port: number | null;
+  healthcheck: HealthCheck;
+  domains: string[];
+  currentDeployment: DeploymentRow | null;
+  latestDeployment: DeploymentRow | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreateAppParams {
+  name: string;
+  owner?: string | undefined;
+  port?: number | undefined;
+  domains?: string[] | undefined;
+}
+
+export function createApp(deps: Deps, p: CreateAppParams): AppRow {
+  const name = validateAppName(p.name);
+  const owner = validateOwnerName(p.owner ?? DEFAULT_OWNER);
+  return deps.db.tx(() => {
+    if (deps.db.apps.byName(name)) throw Conflict(`app ${name} already exists`);
+    const app = deps.db.apps.insert({ name, owner, port: p.port ?? null, domains: p.domains ?? [] });
+    deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.created', message: `app ${name} created (owner ${owner})` });
+    return app;
+  });
+}
+
+export function getApp(deps: Deps, name: string): AppRow {
+  const app = deps.db.apps.byName(typeof name === 'string' ? name : '');
+  if (!app) throw NotFound(`app ${name} does not exist`, { hint: 'run `berth apps` to list apps' });
+  return app;
+}
+
+/** The app with its status from the database (cheap: no Docker calls). */
+export function viewApp(deps: Deps, app: AppRow): AppView {
+  const current = app.currentDeploymentId !== null ? (deps.db.deployments.get(app.currentDeploymentId) ?? null) : null;
+  const latest = deps.db.deployments.latestForApp(app.id) ?? null;
+  let status: AppStatus = 'new';
+  if (latest && (latest.status === 'pending' || latest.status === 'starting')) status = 'deploying';
+  else if (current && current.status === 'running') status = 'running';
+  else if (latest?.status === 'failed') status = 'failed';
+  else if (latest) status = 'stopped';
+  return {
+    name: app.name,
+    owner: app.owner,
+    status,
+    urls: appUrls(app, deps.config),
+    port: current?.port ?? app.port,
+    healthcheck: resolveHealthCheck(app.healthcheck),
+    domains: app.domains,
+    currentDeployment: current,
+    latestDeployment: latest,
+    createdAt: app.createdAt,
+    updatedAt: app.updatedAt,
+  };
+}
+
+export interface ContainerView {
+  id: string;
+  name: string;
+  state: string;
+  restartCount: number;
+  startedAt: string;
+}
+
+/** The app with its containers' live state; a running app whose containers are down is 'crashed'. */
+export async function appStatus(deps: Deps, app: AppRow): Promise<AppView & { containers: ContainerView[] }> {
+  const view = viewApp(deps, app);
+  const ids = view.currentDeployment?.containers ?? [];
+  const infos = await Promise.all(ids.map((id) => deps.docker.inspect(id)));
+  const containers = infos.filter((i) => i !== null).map((i) => ({ id: i.id.slice(0, 12), name: i.name, state: i.state, restartCount: i.restartCount, startedAt: i.startedAt }));
+  if (view.status === 'running' && !containers.some((c) => c.state === 'running')) view.status = 'crashed';
+  return { ...view, containers };
+}
+
+/**
+ * Removes the app and everything of it: rows first (so a crash midway leaves only things
+ * reconcile() removes as orphans), then routes, containers, images and logs.
+ */
+export async function destroyApp(deps: Deps, name: string): Promise<void> {
+  const app = getApp(deps, name);
+  await deps.jobs.run(`app-${app.id}`, async () => {
+    const deployments = deps.db.deployments.listForApp(app.id, 100_000);
+    deps.db.tx(() => deps.db.apps.delete(app.id));
+    await syncRoutes(deps);
+    const containers = await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.app]: app.name });
+    await removeContainers(deps, containers.map((c) => c.id));
+    const images = new Set(deployments.map((d) => d.image).filter((i): i is string => i !== null));
+    for (const img of await deps.docker.listImages({ [LABELS.instance]: deps.instanceId, [LABELS.app]: app.name })) {
+      for (const t of img.tags) images.add(t);
+      if (img.tags.length === 0) images.add(img.id);
+    }
+    for (const img of images) await deps.docker.removeImage(img).catch((e: unknown) => deps.logger.warn({ err: e, img }, 'could not remove image'));
+    for (const d of deployments) deps.logs.remove(logKey(d.id));
+  });
+}

@@ -1,0 +1,118 @@
+// The app manifest, berth.yml or berth.json: what an app says about itself. Parsing is pure;
+// it accepts the seed platform's backenderer.yml keys (app_name, owner_id, container_port) too.
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { Invalid, messageOf } from '../../errors.js';
+import { validateAppName, validateOwnerName } from './names.js';
+
+export interface HealthCheck {
+  path: string;
+  timeoutMs: number;
+  attempts: number;
+  intervalMs: number;
+  waitMs: number;
+}
+
+export interface Manifest {
+  name?: string;
+  owner?: string;
+  port?: number;
+  healthcheck?: Partial<HealthCheck>;
+  env: Record<string, string>;
+  domains: string[];
+}
+
+export const DEFAULT_HEALTHCHECK: HealthCheck = { path: '/', timeoutMs: 3000, attempts: 20, intervalMs: 1000, waitMs: 0 };
+
+export const MANIFEST_FILES = ['berth.yml', 'berth.yaml', 'berth.json'] as const;
+
+export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const Seconds = (max: number) => Type.Number({ minimum: 0, maximum: max });
+
+const ManifestSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String()),
+    app_name: Type.Optional(Type.String()),
+    owner: Type.Optional(Type.String()),
+    owner_id: Type.Optional(Type.String()),
+    port: Type.Optional(Port),
+    container_port: Type.Optional(Port),
+    healthcheck: Type.Optional(
+      Type.Object(
+        {
+          path: Type.Optional(Type.String({ pattern: '^/[^\\s]*$', maxLength: 1024 })),
+          timeout: Type.Optional(Seconds(120)),
+          attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          interval: Type.Optional(Seconds(60)),
+          wait: Type.Optional(Seconds(600)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    env: Type.Optional(Type.Record(Type.String(), Scalar)),
+    domains: Type.Optional(Type.Array(Type.String({ pattern: '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$' }), { maxItems: 50 })),
+  },
+  { additionalProperties: false },
+);
+type RawManifest = Static<typeof ManifestSchema>;
+
+/** Parses manifest text; `file` names the source in every error. Throws Invalid listing all problems. */
+export function parseManifest(text: string, file: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw Invalid(`${file}: cannot be parsed: ${messageOf(e).split('\n')[0]}`);
+  }
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw Invalid(`${file}: expected a mapping of settings`);
+
+  const problems = [...Value.Errors(ManifestSchema, raw)]
+    .filter((e) => e.keyword !== 'boolean')
+    .map((e) => {
+      const extra = e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperties: string[] }).additionalProperties.join(', ')})` : '';
+      return `${e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replaceAll('/', '.')}: ${e.message}${extra}`;
+    });
+  const env = (raw as { env?: unknown }).env;
+  if (env && typeof env === 'object') {
+    for (const key of Object.keys(env)) {
+      if (!ENV_KEY_RE.test(key)) problems.push(`env.${key}: not a valid variable name (letters, digits and _, not starting with a digit)`);
+    }
+  }
+  if (problems.length > 0) throw Invalid(`${file}: ${problems.join('; ')}`);
+  const m = raw as RawManifest;
+
+  const out: Manifest = {
+    env: Object.fromEntries(Object.entries(m.env ?? {}).map(([k, v]) => [k, String(v)])),
+    domains: m.domains ?? [],
+  };
+  const name = m.name ?? m.app_name;
+  const owner = m.owner ?? m.owner_id;
+  const port = m.port ?? m.container_port;
+  try {
+    if (name !== undefined) out.name = validateAppName(name);
+    if (owner !== undefined) out.owner = validateOwnerName(owner);
+  } catch (e) {
+    throw Invalid(`${file}: ${messageOf(e)}`);
+  }
+  if (port !== undefined) out.port = port;
+  if (m.healthcheck) {
+    const h = m.healthcheck;
+    const hc: Partial<HealthCheck> = {};
+    if (h.path !== undefined) hc.path = h.path;
+    if (h.timeout !== undefined) hc.timeoutMs = Math.round(h.timeout * 1000);
+    if (h.attempts !== undefined) hc.attempts = h.attempts;
+    if (h.interval !== undefined) hc.intervalMs = Math.round(h.interval * 1000);
+    if (h.wait !== undefined) hc.waitMs = Math.round(h.wait * 1000);
+    out.healthcheck = hc;
+  }
+  return out;
+}
+
+/** The health check an app gets: its own settings over the defaults. */
+export function resolveHealthCheck(partial: Partial<HealthCheck> | undefined): HealthCheck {
+  return { ...DEFAULT_HEALTHCHECK, ...(partial ?? {}) };
+}

@@ -1,0 +1,35 @@
+// What domain services receive from the composition root (src/main.ts): every collaborator
+// is passed in, none is constructed at import time.
+import type { Config } from '../config.js';
+import type { Db } from '../infra/db/database.js';
+import type { DockerEngine } from '../infra/docker/engine.js';
+import type { LogStore } from '../infra/logs/log-store.js';
+import type { CaddyProxy } from '../infra/proxy/caddy.js';
+import type { JobQueue } from '../jobs/queue.js';
+
+export interface Logger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+export interface Deps {
+  config: Config;
+  db: Db;
+  docker: DockerEngine;
+  proxy: CaddyProxy;
+  logs: LogStore;
+  jobs: JobQueue;
+  logger: Logger;
+  /** Identifies what this Berth created on a shared Docker Engine (label berth.instance). */
+  instanceId: string;
+}
+
+/** Labels every Berth container and image carries. */
+export const LABELS = {
+  instance: 'berth.instance',
+  app: 'berth.app',
+  owner: 'berth.owner',
+  deployment: 'berth.deployment',
+  process: 'berth.process',
+} as const;

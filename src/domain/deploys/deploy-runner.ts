@@ -1,0 +1,201 @@
+// One deploy from start to end: fetch the source, build the image, start a container beside
+// the running one, probe its health, switch the proxy in one atomic change, stop the old one.
+// Any failure leaves the running release untouched and removes what this deploy created.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BerthError, Failed, messageOf } from '../../errors.js';
+import type { DeploymentRow } from '../../infra/db/rows.js';
+import { cloneRepo } from '../../infra/git/git.js';
+import { resolveHealthCheck, type Manifest } from '../apps/manifest.js';
+import { LABELS, type Deps } from '../context.js';
+import { probe } from '../health/probe.js';
+import { extractUpload, readManifest, requireDockerfile } from '../source/source.js';
+import { syncRoutes } from '../routing/sync-routes.js';
+import { imageRepo, pruneImages, removeContainers } from './cleanup.js';
+import type { DeploySource } from './deploy-service.js';
+import { logKey, uploadPath } from './deploy-service.js';
+import { transitionBuild, transitionDeployment } from './states.js';
+
+export interface RunDeployParams {
+  appId: number;
+  buildId: number;
+  deploymentId: number;
+  source: DeploySource;
+}
+
+const DEFAULT_PORT = 8080;
+const LOG_TAIL_ON_FAILURE = 15;
+
+/** Runs the deploy; never throws: the outcome is the returned (final) deployment row. */
+export async function runDeploy(deps: Deps, p: RunDeployParams): Promise<DeploymentRow> {
+  const key = logKey(p.deploymentId);
+  const log = (line: string) => deps.logs.append(key, line);
+  const workDir = join(deps.config.dataDir, 'work', `deployment-${p.deploymentId}`);
+  let image: string | undefined;
+  let containerId: string | undefined;
+  try {
+    image = await buildPhase(deps, p, workDir, log);
+    containerId = await releasePhase(deps, p, image, log);
+  } catch (e) {
+    const reason = e instanceof BerthError ? e.message : `internal error: ${messageOf(e)}`;
+    if (!(e instanceof BerthError)) deps.logger.error({ err: e, deployment: p.deploymentId }, 'deploy crashed');
+    log(` !     ${reason}`);
+    await failDeploy(deps, p, reason, { image, containerId }).catch((err: unknown) => deps.logger.error({ err }, 'cleanup after a failed deploy failed'));
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+    await rm(uploadPath(deps, p.buildId), { force: true });
+    deps.logs.close(key);
+  }
+  return deps.db.deployments.get(p.deploymentId)!;
+}
+
+async function buildPhase(deps: Deps, p: RunDeployParams, workDir: string, log: (l: string) => void): Promise<string> {
+  const app = deps.db.apps.get(p.appId)!;
+  const tag = `d${p.deploymentId}`;
+  const image = `${imageRepo(deps, app)}:${tag}`;
+  transitionBuild(deps.db, p.buildId, 'fetching');
+
+  if (p.source.kind === 'image') {
+    const found = await deps.docker.image(p.source.image);
+    if (!found) throw Failed(`image ${p.source.image} is not on this host`, { hint: 'build or pull it first, or push it to a registry the host can reach' });
+    // Tag it as this app's own, so cleanup removes Berth's tag and never the user's image.
+    await deps.docker.tagImage(p.source.image, imageRepo(deps, app), tag);
+    log(`-----> using image ${p.source.image}`);
+    transitionBuild(deps.db, p.buildId, 'succeeded', { image });
+    return image;
+  }
+
+  const src = join(workDir, 'src');
+  if (p.source.kind === 'upload') {
+    log('-----> unpacking uploaded source');
+    await extractUpload(uploadPath(deps, p.buildId), src);
+  } else {
+    log(`-----> fetching ${p.source.url} at ${p.source.ref}`);
+    const commit = await cloneRepo({ url: p.source.url, ref: p.source.ref, dir: src });
+    log(`       commit ${commit}`);
+  }
+  const manifest = readManifest(src);
+  if (manifest) applyManifest(deps, p.appId, manifest, log);
+  requireDockerfile(src);
+
+  transitionBuild(deps.db, p.buildId, 'building');
+  log(`-----> building ${image}`);
+  const i = deps.config.images;
+  try {
+    await deps.docker.build({
+      contextDir: src,
+      tag: image,
+      labels: { [LABELS.instance]: deps.instanceId, [LABELS.app]: app.name, [LABELS.owner]: app.owner, [LABELS.deployment]: String(p.deploymentId) },
+      // Dockerfiles may name Berth's base images through these build arguments.
+      buildArgs: { BERTH_IMAGE_BASE: i.base, BERTH_IMAGE_NODE: i.node, BERTH_IMAGE_PYTHON: i.python, BERTH_IMAGE_GO: i.go, BERTH_IMAGE_STATIC: i.static },
+      onLog: (l) => log(`       ${l}`),
+    });
+  } catch (e) {
+    // A failed build may still have tagged nothing; make sure of it.
+    await deps.docker.removeImage(image).catch(() => undefined);
+    throw e instanceof BerthError ? e : Failed(`build failed: ${messageOf(e)}`);
+  }
+  transitionBuild(deps.db, p.buildId, 'succeeded', { image });
+  return image;
+}
+
+function applyManifest(deps: Deps, appId: number, m: Manifest, log: (l: string) => void): void {
+  const app = deps.db.apps.get(appId)!;
+  if (m.name && m.name !== app.name) log(`       note: berth.yml names app ${m.name}; deploying it as ${app.name}`);
+  deps.db.apps.update(appId, {
+    ...(m.port !== undefined ? { port: m.port } : {}),
+    ...(m.healthcheck ? { healthcheck: m.healthcheck } : {}),
+    env: { ...app.env, ...m.env },
+    domains: m.domains,
+  });
+  log('       applied settings from the manifest');
+}
+
+async function releasePhase(deps: Deps, p: RunDeployParams, image: string, log: (l: string) => void): Promise<string> {
+  const app = deps.db.apps.get(p.appId)!;
+  const info = await deps.docker.image(image);
+  const port = app.port ?? info?.exposedPorts[0] ?? DEFAULT_PORT;
+  transitionDeployment(deps.db, p.deploymentId, 'starting', { image, port });
+
+  const name = `${deps.config.containerPrefix}-${app.owner}-${app.name}-d${p.deploymentId}-web-1`;
+  log(`-----> starting ${name} (PORT=${port})`);
+  const containerId = await deps.docker.run({
+    name,
+    image,
+    env: { ...app.env, PORT: String(port) },
+    labels: {
+      [LABELS.instance]: deps.instanceId,
+      [LABELS.app]: app.name,
+      [LABELS.owner]: app.owner,
+      [LABELS.deployment]: String(p.deploymentId),
+      [LABELS.process]: 'web',
+    },
+    network: deps.config.network,
+    memoryMb: deps.config.defaultMemoryMb,
+    cpus: deps.config.defaultCpus,
+    pidsLimit: 512,
+  });
+  // Recorded before probing, so a restart mid-probe knows what to remove.
+  deps.db.deployments.update(p.deploymentId, 'starting', { containers: [containerId] });
+
+  const hc = resolveHealthCheck(app.healthcheck);
+  log(`-----> health check: GET ${hc.path} on port ${port} (${hc.attempts} attempts, every ${hc.intervalMs} ms)`);
+  const result = await probe(
+    {
+      port,
+      address: async () => {
+        const c = await deps.docker.inspect(containerId);
+        if (!c) return { gone: 'the container was removed' };
+        if (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting' || c.restartCount > 0) {
+          return { gone: `the app exited with code ${c.exitCode}${c.error ? ` (${c.error})` : ''} right after starting` };
+        }
+        if (!c.ip) return { gone: 'the container has no address on the Berth network' };
+        return { ip: c.ip };
+      },
+    },
+    hc,
+    (msg) => log(`       ${msg}`),
+  );
+  if (!result.ok) {
+    const tail = await deps.docker.tailLogs(containerId, LOG_TAIL_ON_FAILURE);
+    if (tail.length > 0) {
+      log('       last lines of the app output:');
+      for (const l of tail) log(`       | ${l}`);
+    }
+    const why = result.fatal ? result.error : `the app never became healthy after ${result.attempts} attempts; last error: ${result.error}`;
+    throw Failed(`health check failed: ${why}`);
+  }
+  log(`       healthy after ${result.attempts} attempt(s)`);
+
+  // Switch: route to the new container first (atomic in Caddy), then record it, then stop the old.
+  const c = await deps.docker.inspect(containerId);
+  await syncRoutes(deps, { appId: app.id, upstreams: [`${c!.ip}:${port}`] });
+  const previous = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
+  transitionDeployment(deps.db, p.deploymentId, 'running', {}, () => {
+    deps.db.apps.setCurrentDeployment(app.id, p.deploymentId);
+    if (previous && previous.status === 'running') transitionDeployment(deps.db, previous.id, 'stopped', { reason: `replaced by deployment #${p.deploymentId}` });
+  });
+  log(`-----> deployment #${p.deploymentId} is live`);
+  if (previous && previous.status === 'running') {
+    await removeContainers(deps, previous.containers);
+    log(`       stopped deployment #${previous.id}`);
+  }
+  await pruneImages(deps, app.id).catch((e: unknown) => deps.logger.warn({ err: e }, 'image pruning failed'));
+  return containerId;
+}
+
+async function failDeploy(deps: Deps, p: RunDeployParams, reason: string, made: { image: string | undefined; containerId: string | undefined }): Promise<void> {
+  const dep = deps.db.deployments.get(p.deploymentId);
+  const build = deps.db.builds.get(p.buildId);
+  if (made.containerId) await removeContainers(deps, [made.containerId]);
+  else if (dep) await removeContainers(deps, dep.containers);
+  const builtImage = made.image ?? build?.image ?? undefined;
+  if (builtImage) await deps.docker.removeImage(builtImage).catch(() => undefined);
+  deps.db.tx(() => {
+    const b = deps.db.builds.get(p.buildId);
+    if (b && b.status !== 'succeeded' && b.status !== 'failed') transitionBuild(deps.db, p.buildId, 'failed', { error: reason });
+    const d = deps.db.deployments.get(p.deploymentId);
+    if (d && d.status !== 'failed' && d.status !== 'stopped') transitionDeployment(deps.db, p.deploymentId, 'failed', { reason, containers: [] });
+    deps.db.deployments.clearImage(p.deploymentId);
+  });
+}

@@ -1,0 +1,80 @@
+// Starting a deploy: validates the request, creates the app (when asked) and the build and
+// deployment rows in one transaction, and queues the work. Nothing is written for bad input.
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Invalid, NotFound } from '../../errors.js';
+import type { AppRow, BuildRow, DeploymentRow } from '../../infra/db/rows.js';
+import { validateGitRef, validateGitUrl } from '../../infra/git/git.js';
+import { DEFAULT_OWNER, validateAppName, validateOwnerName } from '../apps/names.js';
+import type { Deps } from '../context.js';
+import { runDeploy } from './deploy-runner.js';
+
+export type DeploySource = { kind: 'upload'; file: string } | { kind: 'git'; url: string; ref: string } | { kind: 'image'; image: string };
+
+export interface StartDeployParams {
+  appName: string;
+  /** Create the app if it does not exist yet, under this owner. */
+  create?: { owner?: string } | undefined;
+  source: DeploySource;
+}
+
+export interface StartedDeploy {
+  app: AppRow;
+  build: BuildRow;
+  deployment: DeploymentRow;
+  /** Settles with the final deployment row when the deploy has finished, well or not. */
+  done: Promise<DeploymentRow>;
+}
+
+const IMAGE_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+export function validateImageRef(image: unknown): string {
+  if (typeof image !== 'string' || !IMAGE_RE.test(image) || image.length > 255) {
+    throw Invalid(`image ${JSON.stringify(String(image).slice(0, 80))} is not a valid image reference (e.g. registry:5000/team/app:1.2)`);
+  }
+  return image;
+}
+
+export const logKey = (deploymentId: number): string => `deployment-${deploymentId}`;
+export const uploadPath = (deps: Deps, buildId: number): string => join(deps.config.dataDir, 'uploads', `build-${buildId}.tar.gz`);
+
+/** Validates, records and queues a deploy; the returned `done` settles when it has finished. */
+export async function startDeploy(deps: Deps, p: StartDeployParams): Promise<StartedDeploy> {
+  const name = validateAppName(p.appName);
+  const owner = p.create ? validateOwnerName(p.create.owner ?? DEFAULT_OWNER) : undefined;
+  let sourceText: string;
+  switch (p.source.kind) {
+    case 'git':
+      sourceText = `${validateGitUrl(p.source.url)}#${validateGitRef(p.source.ref)}`;
+      break;
+    case 'image':
+      sourceText = validateImageRef(p.source.image);
+      break;
+    case 'upload':
+      sourceText = 'upload';
+      break;
+  }
+
+  const { app, build, deployment } = deps.db.tx(() => {
+    let app = deps.db.apps.byName(name);
+    if (!app) {
+      if (!owner) throw NotFound(`app ${name} does not exist`, { hint: `create it with: berth apps:create ${name}, or deploy with --create` });
+      app = deps.db.apps.insert({ name, owner });
+      deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.created', message: `app ${name} created (owner ${owner})` });
+    }
+    const build = deps.db.builds.insert({ appId: app.id, sourceKind: p.source.kind, source: sourceText });
+    const deployment = deps.db.deployments.insert({ appId: app.id, buildId: build.id });
+    deps.db.events.add({ appId: app.id, subject: `deployment:${deployment.id}`, kind: 'deployment.pending', message: `deploy #${deployment.id} queued from ${sourceText}` });
+    return { app, build, deployment };
+  });
+
+  if (p.source.kind === 'upload') {
+    // The route streamed the body to a temporary file; it now belongs to this build.
+    await rename(p.source.file, uploadPath(deps, build.id));
+  }
+  deps.logs.open(logKey(deployment.id));
+  deps.logs.append(logKey(deployment.id), `-----> deploy #${deployment.id} of ${name} from ${sourceText}`);
+  const source = p.source;
+  const done = deps.jobs.run(`app-${app.id}`, () => runDeploy(deps, { appId: app.id, buildId: build.id, deploymentId: deployment.id, source }));
+  return { app, build, deployment, done };
+}

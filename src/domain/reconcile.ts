@@ -1,0 +1,95 @@
+// Makes Docker and Caddy agree with the database, idempotently. Runs at start-up (after a
+// crash or kill -9 too): interrupted work is marked failed, orphans are removed, the current
+// release of every app is running, and the routes are re-applied.
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { messageOf } from '../errors.js';
+import { LABELS, type Deps } from './context.js';
+import { logKey } from './deploys/deploy-service.js';
+import { transitionBuild, transitionDeployment } from './deploys/states.js';
+import { syncRoutes } from './routing/sync-routes.js';
+
+export interface ReconcileReport {
+  interrupted: number;
+  removedContainers: number;
+  restartedContainers: number;
+  removedImages: number;
+  lostReleases: number;
+}
+
+const INTERRUPTED = 'interrupted: the Berth server stopped during this deploy';
+
+export async function reconcile(deps: Deps): Promise<ReconcileReport> {
+  const report: ReconcileReport = { interrupted: 0, removedContainers: 0, restartedContainers: 0, removedImages: 0, lostReleases: 0 };
+  await deps.docker.ping();
+  await deps.docker.ensureNetwork(deps.config.network, { 'berth.managed': 'true' });
+
+  // 1. Work that a restart interrupted can never finish: mark it failed.
+  for (const b of deps.db.builds.unfinished()) {
+    if (deps.jobs.busy(`app-${b.appId}`)) continue;
+    transitionBuild(deps.db, b.id, 'failed', { error: INTERRUPTED });
+  }
+  for (const d of deps.db.deployments.unfinished()) {
+    if (deps.jobs.busy(`app-${d.appId}`)) continue;
+    transitionDeployment(deps.db, d.id, 'failed', { reason: INTERRUPTED });
+    deps.logs.append(logKey(d.id), ` !     ${INTERRUPTED}`);
+    report.interrupted++;
+  }
+
+  // 2. Containers: keep those of each app's current running deployment; remove the rest.
+  const wanted = new Map<string, number>(); // container id -> deployment id
+  const currentDeployments = deps.db.apps
+    .list()
+    .map((a) => (a.currentDeploymentId !== null ? deps.db.deployments.get(a.currentDeploymentId) : undefined))
+    .filter((d) => d !== undefined && d.status === 'running');
+  for (const d of currentDeployments) for (const id of d!.containers) wanted.set(id, d!.id);
+  const busyDeployments = new Set(deps.db.deployments.unfinished().map((d) => d.id));
+  for (const c of await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId })) {
+    if (wanted.has(c.id) || busyDeployments.has(Number(c.labels[LABELS.deployment]))) continue;
+    await deps.docker.remove(c.id, 5);
+    report.removedContainers++;
+  }
+
+  // 3. The current release of every app runs: start stopped containers, recreate missing ones.
+  for (const d of currentDeployments) {
+    const dep = d!;
+    const infos = await Promise.all(dep.containers.map((id) => deps.docker.inspect(id)));
+    if (infos.every((i) => i === null)) {
+      // Its containers are gone (removed by hand, or the engine's state was lost).
+      const app = deps.db.apps.get(dep.appId)!;
+      deps.db.tx(() => {
+        transitionDeployment(deps.db, dep.id, 'failed', { reason: 'its containers disappeared while Berth was not running; deploy again', containers: [] });
+        deps.db.apps.setCurrentDeployment(app.id, null);
+      });
+      report.lostReleases++;
+      continue;
+    }
+    for (const info of infos) {
+      if (info && info.state !== 'running' && info.state !== 'restarting') {
+        await deps.docker.start(info.id).catch((e: unknown) => deps.logger.warn({ err: messageOf(e), container: info.name }, 'could not restart container'));
+        report.restartedContainers++;
+      }
+    }
+  }
+
+  // 4. Images Berth built that no deployment records any more (interrupted builds, destroyed apps).
+  const known = new Set(deps.db.deployments.images());
+  for (const img of await deps.docker.listImages({ [LABELS.instance]: deps.instanceId })) {
+    if (busyDeployments.has(Number(img.labels[LABELS.deployment]))) continue;
+    if (img.tags.some((t) => known.has(t))) continue;
+    for (const ref of img.tags.length > 0 ? img.tags : [img.id]) await deps.docker.removeImage(ref).catch(() => undefined);
+    report.removedImages++;
+  }
+
+  // 5. Left-over scratch space of interrupted deploys.
+  if (busyDeployments.size === 0) {
+    for (const sub of ['work', 'uploads']) {
+      const dir = join(deps.config.dataDir, sub);
+      for (const entry of await readdir(dir).catch(() => [] as string[])) await rm(join(dir, entry), { recursive: true, force: true });
+    }
+  }
+
+  // 6. Routes from the database.
+  await syncRoutes(deps);
+  return report;
+}

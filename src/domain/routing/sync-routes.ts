@@ -1,0 +1,35 @@
+// Makes the proxy match the database: every app with a running deployment is routed to its
+// running containers; the whole table is computed, then applied in one atomic change.
+import { routeTable, type RoutedApp } from '../../infra/proxy/route-table.js';
+import { appHosts, appPathPrefix } from '../apps/urls.js';
+import type { Deps } from '../context.js';
+
+export interface RouteOverride {
+  appId: number;
+  upstreams: string[];
+}
+
+/** Upstreams (ip:port) of a deployment's containers that are running now. */
+export async function upstreamsOf(deps: Deps, containerIds: string[], port: number): Promise<string[]> {
+  const infos = await Promise.all(containerIds.map((id) => deps.docker.inspect(id)));
+  return infos.filter((i) => i && i.state === 'running' && i.ip).map((i) => `${i!.ip}:${port}`);
+}
+
+/** Applies the routes the database describes; `override` routes one app to given upstreams instead. */
+export async function syncRoutes(deps: Deps, override?: RouteOverride): Promise<void> {
+  const apps: RoutedApp[] = [];
+  for (const app of deps.db.apps.list()) {
+    let upstreams: string[];
+    if (override && override.appId === app.id) {
+      upstreams = override.upstreams;
+    } else {
+      // An app with no running release gets no route at all: its URLs answer with the 404 page.
+      const d = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
+      if (!d || d.status !== 'running' || !d.port) continue;
+      // A release whose containers are all down answers 503 until they are back.
+      upstreams = await upstreamsOf(deps, d.containers, d.port);
+    }
+    apps.push({ name: app.name, hosts: appHosts(app, deps.config.domain), pathPrefix: appPathPrefix(app), upstreams });
+  }
+  await deps.proxy.apply(routeTable({ apps, adminListen: deps.config.caddyAdmin, httpPort: deps.config.httpPort }));
+}

@@ -1,0 +1,55 @@
+// Builds the HTTP API: Fastify with TypeBox schemas, the generated OpenAPI document, and the
+// one error handler that turns errors into `{ error: { code, message, hint } }` replies.
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Deps } from '../domain/context.js';
+import { isBerthError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { appRoutes } from './routes/apps.js';
+import { deployRoutes } from './routes/deploys.js';
+import { logRoutes } from './routes/logs.js';
+import { systemRoutes } from './routes/system.js';
+
+export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: 1024 * 1024,
+    disableRequestLogging: false,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Berth API', version: VERSION, description: 'Deploy source to routed, health-checked containers.' },
+      servers: [{ url: '/' }],
+    },
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (isBerthError(err)) {
+      return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } });
+    }
+    if (err.validation) {
+      const where = err.validationContext ?? 'request';
+      return reply.status(400).send({ error: { code: 'invalid', message: `${where}: ${err.message.replace(/^(body|querystring|params)\/?/, '')}` } });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.status(status).send({ error: { code: err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too_large' : 'invalid', message: err.message } });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.status(500).send({ error: { code: 'internal', message: `internal error (request ${req.id})`, hint: 'the server log has the details' } });
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: `no such endpoint: ${req.method} ${req.url.split('?')[0]}` } }),
+  );
+
+  await app.register(systemRoutes(deps));
+  await app.register(appRoutes(deps), { prefix: '/api/v1' });
+  await app.register(deployRoutes(deps), { prefix: '/api/v1' });
+  await app.register(logRoutes(deps), { prefix: '/api/v1' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

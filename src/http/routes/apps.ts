@@ -1,0 +1,58 @@
+// /api/v1/apps: create, list, show, status, destroy, and an app's deployments, builds, events.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { appStatus, createApp, destroyApp, getApp, viewApp } from '../../domain/apps/app-service.js';
+import type { Deps } from '../../domain/context.js';
+import { AppParams, AppStatusView, AppView, Build, CreateAppBody, Deployment, ErrorBody, Event } from '../schemas.js';
+
+const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+export const appRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get('/apps', { schema: { summary: 'List apps', tags: ['apps'], response: { 200: Type.Array(AppView) } } }, async () =>
+      deps.db.apps.list().map((a) => viewApp(deps, a)),
+    );
+
+    app.post('/apps', { schema: { summary: 'Create an app', tags: ['apps'], body: CreateAppBody, response: { 201: AppView, ...errors } } }, async (req, reply) => {
+      const created = createApp(deps, req.body);
+      return reply.status(201).send(viewApp(deps, created));
+    });
+
+    app.get('/apps/:app', { schema: { summary: 'Show an app', tags: ['apps'], params: AppParams, response: { 200: AppView, ...errors } } }, async (req) =>
+      viewApp(deps, getApp(deps, req.params.app)),
+    );
+
+    app.get(
+      '/apps/:app/status',
+      { schema: { summary: "An app's live status with its containers", tags: ['apps'], params: AppParams, response: { 200: AppStatusView, ...errors } } },
+      async (req) => appStatus(deps, getApp(deps, req.params.app)),
+    );
+
+    app.delete(
+      '/apps/:app',
+      { schema: { summary: 'Destroy an app: containers, images, routes, rows', tags: ['apps'], params: AppParams, response: { 200: Type.Object({ destroyed: Type.String() }), ...errors } } },
+      async (req) => {
+        await destroyApp(deps, req.params.app);
+        return { destroyed: req.params.app };
+      },
+    );
+
+    app.get(
+      '/apps/:app/deployments',
+      { schema: { summary: "An app's deployments, newest first", tags: ['deploys'], params: AppParams, response: { 200: Type.Array(Deployment), ...errors } } },
+      async (req) => deps.db.deployments.listForApp(getApp(deps, req.params.app).id),
+    );
+
+    app.get(
+      '/apps/:app/builds',
+      { schema: { summary: "An app's builds, newest first", tags: ['deploys'], params: AppParams, response: { 200: Type.Array(Build), ...errors } } },
+      async (req) => deps.db.builds.listForApp(getApp(deps, req.params.app).id),
+    );
+
+    app.get(
+      '/apps/:app/events',
+      { schema: { summary: "An app's event log, newest first", tags: ['apps'], params: AppParams, response: { 200: Type.Array(Event), ...errors } } },
+      async (req) => deps.db.events.listForApp(getApp(deps, req.params.app).id),
+    );
+  };

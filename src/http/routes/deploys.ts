@@ -1,0 +1,96 @@
+// Starting deploys (from git, an image, or an uploaded tarball) and reading their outcome.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Deps } from '../../domain/context.js';
+import { startDeploy, type DeploySource, type StartedDeploy } from '../../domain/deploys/deploy-service.js';
+import { Failed, Invalid, NotFound } from '../../errors.js';
+import { AppParams, DeployBody, DeployQuery, Deployment, ErrorBody, IdParams, StartedDeploy as StartedSchema } from '../schemas.js';
+
+const MAX_UPLOAD = 512 * 1024 * 1024;
+const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
+
+export const deployRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    /** 202 with the new rows; or, with ?wait=true, 201 once live and 422 with the reason once failed. */
+    const answer = async (started: StartedDeploy, wait: boolean | undefined) => {
+      if (!wait) return { code: 202, body: { app: started.app.name, build: started.build, deployment: started.deployment } };
+      const final = await started.done;
+      if (final.status !== 'running') throw Failed(final.reason ?? `deployment ended ${final.status}`);
+      return { code: 201, body: { app: started.app.name, build: deps.db.builds.get(started.build.id)!, deployment: final } };
+    };
+
+    app.post(
+      '/apps/:app/deploys',
+      {
+        schema: {
+          summary: 'Deploy from a git URL and ref, or from an image on this host',
+          tags: ['deploys'],
+          params: AppParams,
+          querystring: DeployQuery,
+          body: DeployBody,
+          response: { 201: StartedSchema, 202: StartedSchema, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { git, image } = req.body;
+        if ((git ? 1 : 0) + (image ? 1 : 0) !== 1) throw Invalid('give exactly one source: git {url, ref} or image');
+        const source: DeploySource = git ? { kind: 'git', url: git.url, ref: git.ref ?? 'main' } : { kind: 'image', image: image! };
+        const started = await startDeploy(deps, { appName: req.params.app, create: req.query.create ? { owner: req.query.owner } : undefined, source });
+        const { code, body } = await answer(started, req.query.wait);
+        return reply.status(code).send(body);
+      },
+    );
+
+    // The tarball arrives as the raw body; it is streamed to disk, never held in memory.
+    app.addContentTypeParser(['application/gzip', 'application/x-gzip', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
+
+    app.post(
+      '/apps/:app/deploys/upload',
+      {
+        bodyLimit: MAX_UPLOAD,
+        schema: {
+          summary: 'Deploy an uploaded source tarball (.tar.gz as the request body)',
+          tags: ['deploys'],
+          params: AppParams,
+          querystring: DeployQuery,
+          consumes: ['application/gzip'],
+          response: { 201: StartedSchema, 202: StartedSchema, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const body = req.body as Readable | undefined;
+        if (!body || typeof (body as Readable).pipe !== 'function') throw Invalid('send the source as a .tar.gz body with Content-Type: application/gzip');
+        const dir = join(deps.config.dataDir, 'uploads');
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const tmp = join(dir, `tmp-${randomBytes(8).toString('hex')}.tar.gz`);
+        try {
+          await pipeline(body, createWriteStream(tmp, { mode: 0o600 }));
+          const started = await startDeploy(deps, {
+            appName: req.params.app,
+            create: req.query.create ? { owner: req.query.owner } : undefined,
+            source: { kind: 'upload', file: tmp },
+          });
+          const { code, body: out } = await answer(started, req.query.wait);
+          return await reply.status(code).send(out);
+        } finally {
+          await rm(tmp, { force: true });
+        }
+      },
+    );
+
+    app.get(
+      '/deployments/:id',
+      { schema: { summary: 'Show a deployment', tags: ['deploys'], params: IdParams, response: { 200: Deployment, 404: ErrorBody } } },
+      async (req) => {
+        const d = deps.db.deployments.get(req.params.id);
+        if (!d) throw NotFound(`deployment #${req.params.id} does not exist`);
+        return d;
+      },
+    );
+  };

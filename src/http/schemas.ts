@@ -1,0 +1,100 @@
+// Request and response schemas (TypeBox, i.e. JSON Schema): Fastify validates with them and
+// the OpenAPI document at /openapi.json is generated from them.
+import Type from 'typebox';
+
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String(), hint: Type.Optional(Type.String()) }) },
+  { $id: 'Error' },
+);
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const Deployment = Type.Object({
+  id: Type.Integer(),
+  buildId: Type.Integer(),
+  image: Nullable(Type.String()),
+  port: Nullable(Type.Integer()),
+  status: Type.String({ description: 'pending | starting | running | unhealthy | failed | stopped' }),
+  reason: Nullable(Type.String()),
+  containers: Type.Array(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+export const Build = Type.Object({
+  id: Type.Integer(),
+  sourceKind: Type.String(),
+  source: Type.String(),
+  status: Type.String({ description: 'pending | fetching | building | succeeded | failed' }),
+  image: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  createdAt: Type.String(),
+  finishedAt: Nullable(Type.String()),
+});
+
+export const HealthCheck = Type.Object({
+  path: Type.String(),
+  timeoutMs: Type.Integer(),
+  attempts: Type.Integer(),
+  intervalMs: Type.Integer(),
+  waitMs: Type.Integer(),
+});
+
+export const AppView = Type.Object({
+  name: Type.String(),
+  owner: Type.String(),
+  status: Type.String({ description: 'new | deploying | running | crashed | failed | stopped' }),
+  urls: Type.Array(Type.String()),
+  port: Nullable(Type.Integer()),
+  healthcheck: HealthCheck,
+  domains: Type.Array(Type.String()),
+  currentDeployment: Nullable(Deployment),
+  latestDeployment: Nullable(Deployment),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+export const Container = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  state: Type.String(),
+  restartCount: Type.Integer(),
+  startedAt: Type.String(),
+});
+
+export const AppStatusView = Type.Intersect([AppView, Type.Object({ containers: Type.Array(Container) })]);
+
+export const AppParams = Type.Object({ app: Type.String({ maxLength: 200 }) });
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+export const CreateAppBody = Type.Object(
+  {
+    name: Type.String({ maxLength: 200 }),
+    owner: Type.Optional(Type.String({ maxLength: 200 })),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  },
+  { additionalProperties: false },
+);
+
+export const DeployQuery = Type.Object({
+  wait: Type.Optional(Type.Boolean({ description: 'hold the request until the deploy has finished; a failed deploy answers 422' })),
+  create: Type.Optional(Type.Boolean({ description: 'create the app if it does not exist' })),
+  owner: Type.Optional(Type.String({ maxLength: 200, description: 'owner of an app created by this deploy' })),
+});
+
+export const DeployBody = Type.Object(
+  {
+    git: Type.Optional(Type.Object({ url: Type.String({ maxLength: 4096 }), ref: Type.Optional(Type.String({ maxLength: 300 })) }, { additionalProperties: false })),
+    image: Type.Optional(Type.String({ maxLength: 300 })),
+  },
+  { additionalProperties: false },
+);
+
+export const StartedDeploy = Type.Object({ app: Type.String(), build: Build, deployment: Deployment });
+
+export const LogsQuery = Type.Object({
+  follow: Type.Optional(Type.Boolean()),
+  tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+});
+
+export const Event = Type.Object({ id: Type.Integer(), subject: Type.String(), kind: Type.String(), message: Type.String(), createdAt: Type.String() });

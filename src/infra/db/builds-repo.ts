@@ -1,0 +1,60 @@
+// The builds table.
+import type Database from 'better-sqlite3';
+import type { BuildRow, BuildStatus, SourceKind } from './rows.js';
+import { now } from './time.js';
+
+interface Raw {
+  id: number;
+  app_id: number;
+  source_kind: SourceKind;
+  source: string;
+  status: BuildStatus;
+  image: string | null;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+const toRow = (r: Raw): BuildRow => ({
+  id: r.id,
+  appId: r.app_id,
+  sourceKind: r.source_kind,
+  source: r.source,
+  status: r.status,
+  image: r.image,
+  error: r.error,
+  createdAt: r.created_at,
+  finishedAt: r.finished_at,
+});
+
+export class BuildsRepo {
+  constructor(private readonly db: Database.Database) {}
+
+  insert(b: { appId: number; sourceKind: SourceKind; source: string }): BuildRow {
+    const info = this.db
+      .prepare("INSERT INTO builds (app_id, source_kind, source, status, created_at) VALUES (?, ?, ?, 'pending', ?)")
+      .run(b.appId, b.sourceKind, b.source, now());
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  get(id: number): BuildRow | undefined {
+    const r = this.db.prepare<[number], Raw>('SELECT * FROM builds WHERE id = ?').get(id);
+    return r && toRow(r);
+  }
+
+  listForApp(appId: number, limit = 50): BuildRow[] {
+    return this.db.prepare<[number, number], Raw>('SELECT * FROM builds WHERE app_id = ? ORDER BY id DESC LIMIT ?').all(appId, limit).map(toRow);
+  }
+
+  /** Builds not in a final state: after a restart these were interrupted. */
+  unfinished(): BuildRow[] {
+    return this.db.prepare<[], Raw>("SELECT * FROM builds WHERE status NOT IN ('succeeded', 'failed')").all().map(toRow);
+  }
+
+  setStatus(id: number, status: BuildStatus, fields: { image?: string | null; error?: string | null } = {}): void {
+    const final = status === 'succeeded' || status === 'failed';
+    this.db
+      .prepare('UPDATE builds SET status = ?, image = COALESCE(?, image), error = COALESCE(?, error), finished_at = ? WHERE id = ?')
+      .run(status, fields.image ?? null, fields.error ?? null, final ? now() : null, id);
+  }
+}

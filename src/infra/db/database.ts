@@ -1,0 +1,64 @@
+// The only door to SQLite: opens the database in the data directory, applies migrations,
+// and hands out one repository per table. Nothing else imports better-sqlite3.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS } from './migrations.js';
+import { AppsRepo } from './apps-repo.js';
+import { BuildsRepo } from './builds-repo.js';
+import { DeploymentsRepo } from './deployments-repo.js';
+import { EventsRepo } from './events-repo.js';
+
+export interface Db {
+  apps: AppsRepo;
+  builds: BuildsRepo;
+  deployments: DeploymentsRepo;
+  events: EventsRepo;
+  /** Runs fn in one transaction: every write in it lands, or none does. */
+  tx<T>(fn: () => T): T;
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+  close(): void;
+}
+
+/** Opens (creating if needed) berth.db in dataDir, or an in-memory database for ':memory:'. */
+export function openDb(dataDir: string | ':memory:'): Db {
+  let file = ':memory:';
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    file = join(dataDir, 'berth.db');
+  }
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  migrate(sqlite);
+
+  const getMeta = sqlite.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+  const setMeta = sqlite.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  return {
+    apps: new AppsRepo(sqlite),
+    builds: new BuildsRepo(sqlite),
+    deployments: new DeploymentsRepo(sqlite),
+    events: new EventsRepo(sqlite),
+    tx: <T>(fn: () => T): T => sqlite.transaction(fn)(),
+    getMeta: (key) => getMeta.get(key)?.value,
+    setMeta: (key, value) => void setMeta.run(key, value),
+    close: () => sqlite.close(),
+  };
+}
+
+function migrate(sqlite: Database.Database): void {
+  const current = sqlite.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`database schema version ${current} is newer than this Berth (${MIGRATIONS.length}); upgrade Berth`);
+  }
+  MIGRATIONS.slice(current).forEach((sql, i) => {
+    sqlite.transaction(() => {
+      sqlite.exec(sql);
+      sqlite.pragma(`user_version = ${current + i + 1}`);
+    })();
+  });
+}
+

@@ -1,0 +1,27 @@
+// The events table: the log of state changes that `berth events` and the dashboard show.
+import type Database from 'better-sqlite3';
+import type { EventRow } from './rows.js';
+import { now } from './time.js';
+
+interface Raw {
+  id: number;
+  app_id: number | null;
+  subject: string;
+  kind: string;
+  message: string;
+  created_at: string;
+}
+
+const toRow = (r: Raw): EventRow => ({ id: r.id, appId: r.app_id, subject: r.subject, kind: r.kind, message: r.message, createdAt: r.created_at });
+
+export class EventsRepo {
+  constructor(private readonly db: Database.Database) {}
+
+  add(e: { appId: number | null; subject: string; kind: string; message: string }): void {
+    this.db.prepare('INSERT INTO events (app_id, subject, kind, message, created_at) VALUES (?, ?, ?, ?, ?)').run(e.appId, e.subject, e.kind, e.message, now());
+  }
+
+  listForApp(appId: number, limit = 100): EventRow[] {
+    return this.db.prepare<[number, number], Raw>('SELECT * FROM events WHERE app_id = ? ORDER BY id DESC LIMIT ?').all(appId, limit).map(toRow);
+  }
+}

@@ -1,0 +1,59 @@
+// Versioned schema migrations, applied in order inside one transaction each; the schema
+// version is SQLite's user_version. Append new entries; never edit an applied one.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: apps, builds, deployments, events, meta
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  CREATE TABLE apps (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    port INTEGER,
+    healthcheck TEXT NOT NULL DEFAULT '{}',
+    env TEXT NOT NULL DEFAULT '{}',
+    domains TEXT NOT NULL DEFAULT '[]',
+    current_deployment_id INTEGER,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE builds (
+    id INTEGER PRIMARY KEY,
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    source_kind TEXT NOT NULL CHECK (source_kind IN ('upload', 'git', 'image')),
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    image TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE INDEX builds_app ON builds(app_id);
+
+  CREATE TABLE deployments (
+    id INTEGER PRIMARY KEY,
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    build_id INTEGER NOT NULL REFERENCES builds(id) ON DELETE CASCADE,
+    image TEXT,
+    port INTEGER,
+    status TEXT NOT NULL,
+    reason TEXT,
+    containers TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX deployments_app ON deployments(app_id);
+
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    app_id INTEGER REFERENCES apps(id) ON DELETE CASCADE,
+    subject TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX events_app ON events(app_id);
+  `,
+];

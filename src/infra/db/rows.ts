@@ -1,0 +1,61 @@
+// The shapes of rows as the rest of Berth sees them (camelCase, JSON columns parsed).
+// The status unions live here because rows carry them; their transitions live in domain/.
+
+export type BuildStatus = 'pending' | 'fetching' | 'building' | 'succeeded' | 'failed';
+export type DeploymentStatus = 'pending' | 'starting' | 'running' | 'unhealthy' | 'failed' | 'stopped';
+export type SourceKind = 'upload' | 'git' | 'image';
+
+export interface HealthCheckSettings {
+  path?: string;
+  timeoutMs?: number;
+  attempts?: number;
+  intervalMs?: number;
+  waitMs?: number;
+}
+
+export interface AppRow {
+  id: number;
+  name: string;
+  owner: string;
+  port: number | null;
+  healthcheck: HealthCheckSettings;
+  env: Record<string, string>;
+  domains: string[];
+  currentDeploymentId: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BuildRow {
+  id: number;
+  appId: number;
+  sourceKind: SourceKind;
+  source: string;
+  status: BuildStatus;
+  image: string | null;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface DeploymentRow {
+  id: number;
+  appId: number;
+  buildId: number;
+  image: string | null;
+  port: number | null;
+  status: DeploymentStatus;
+  reason: string | null;
+  containers: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EventRow {
+  id: number;
+  appId: number | null;
+  subject: string;
+  kind: string;
+  message: string;
+  createdAt: string;
+}

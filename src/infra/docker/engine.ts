@@ -1,0 +1,307 @@
+// The only door to the Docker Engine (through dockerode). Everything Berth asks of Docker —
+// networks, builds, images, containers, logs — goes through this small typed interface.
+import Docker from 'dockerode';
+import { readdir } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
+import { Failed, Unavailable, messageOf } from '../../errors.js';
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  network: string;
+  memoryMb: number;
+  cpus: number;
+  pidsLimit: number;
+  cmd?: string[];
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  /** created | running | restarting | exited | paused | dead | removing */
+  state: string;
+  exitCode: number;
+  restartCount: number;
+  ip: string | null;
+  labels: Record<string, string>;
+  image: string;
+  startedAt: string;
+  error: string;
+}
+
+export interface ImageInfo {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+  exposedPorts: number[];
+}
+
+export interface BuildParams {
+  contextDir: string;
+  tag: string;
+  labels: Record<string, string>;
+  buildArgs?: Record<string, string>;
+  onLog: (line: string) => void;
+}
+
+export interface LogStreamParams {
+  follow: boolean;
+  tail: number;
+  onLine: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+interface BuildEvent {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+const isNotFound = (e: unknown): boolean => (e as { statusCode?: number }).statusCode === 404;
+const isNotModified = (e: unknown): boolean => (e as { statusCode?: number }).statusCode === 304;
+
+export class DockerEngine {
+  private readonly docker: Docker;
+
+  constructor(socketPath: string) {
+    this.docker = new Docker({ socketPath });
+  }
+
+  /** Throws Unavailable with a hint when no engine answers. */
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (e) {
+      throw Unavailable(`the Docker Engine does not answer: ${messageOf(e)}`, { hint: 'start it with scripts/setup-host (or your init system)' });
+    }
+  }
+
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    const found = await this.docker.listNetworks({ filters: { name: [name] } });
+    if (found.some((n) => n.Name === name)) return;
+    await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(name).remove();
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  /** Builds contextDir (honouring its .dockerignore) into `tag`; throws Failed with the builder's error. */
+  async build(p: BuildParams): Promise<void> {
+    const src = await readdir(p.contextDir);
+    const stream = await this.docker.buildImage(
+      { context: p.contextDir, src },
+      { t: p.tag, labels: p.labels, buildargs: p.buildArgs ?? {}, rm: true, forcerm: true, pull: false },
+    );
+    let failure: string | undefined;
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (ev: BuildEvent) => {
+          if (ev.stream) for (const line of ev.stream.replace(/\n$/, '').split('\n')) p.onLog(line);
+          else if (ev.status) p.onLog(ev.status);
+          const error = ev.errorDetail?.message ?? ev.error;
+          if (error) {
+            failure = error.trim();
+            p.onLog(`error: ${failure}`);
+          }
+        },
+      );
+    });
+    if (failure) throw Failed(`build failed: ${failure}`);
+  }
+
+  /** Creates an image from a root file system tarball (docker import). */
+  async importImage(rootfsTar: Readable, repo: string, tag: string, changes: string[] = []): Promise<void> {
+    const stream = await this.docker.importImage(rootfsTar as unknown as string, { repo, tag, changes } as object);
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err: Error | null, out: BuildEvent[]) => {
+        const bad = out?.find((o) => o.error);
+        if (err || bad) reject(err ?? new Error(bad?.error));
+        else resolve();
+      });
+    });
+  }
+
+  async image(ref: string): Promise<ImageInfo | null> {
+    try {
+      const i = await this.docker.getImage(ref).inspect();
+      const ports = Object.keys(i.Config?.ExposedPorts ?? {})
+        .filter((k) => k.endsWith('/tcp') || !k.includes('/'))
+        .map((k) => Number.parseInt(k, 10))
+        .filter((n) => Number.isInteger(n));
+      return { id: i.Id, tags: i.RepoTags ?? [], labels: i.Config?.Labels ?? {}, exposedPorts: ports };
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  async listImages(labels: Record<string, string>): Promise<ImageInfo[]> {
+    const list = await this.docker.listImages({ filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    return list.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {}, exposedPorts: [] }));
+  }
+
+  async tagImage(ref: string, repo: string, tag: string): Promise<void> {
+    await this.docker.getImage(ref).tag({ repo, tag });
+  }
+
+  /** Removes a tag (or an image by id); missing is fine, in use is an error. */
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove({ noprune: false });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  /** Creates and starts an unprivileged, limited container; returns its id. */
+  async run(spec: ContainerSpec): Promise<string> {
+    const c = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+      HostConfig: {
+        NetworkMode: spec.network,
+        RestartPolicy: { Name: 'unless-stopped' },
+        Memory: spec.memoryMb * 1024 * 1024,
+        MemorySwap: spec.memoryMb * 1024 * 1024,
+        NanoCpus: Math.round(spec.cpus * 1e9),
+        PidsLimit: spec.pidsLimit,
+        Privileged: false,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges:true'],
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+      },
+    });
+    try {
+      await c.start();
+    } catch (e) {
+      await this.remove(c.id);
+      throw Failed(`container did not start: ${messageOf(e)}`);
+    }
+    return c.id;
+  }
+
+  async inspect(id: string): Promise<ContainerInfo | null> {
+    try {
+      const i = await this.docker.getContainer(id).inspect();
+      const nets = Object.values(i.NetworkSettings?.Networks ?? {});
+      return {
+        id: i.Id,
+        name: i.Name.replace(/^\//, ''),
+        state: i.State.Status,
+        exitCode: i.State.ExitCode,
+        restartCount: i.RestartCount,
+        ip: nets.find((n) => n.IPAddress)?.IPAddress ?? null,
+        labels: i.Config.Labels ?? {},
+        image: i.Config.Image,
+        startedAt: i.State.StartedAt,
+        error: i.State.Error,
+      };
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  /** Every container (running or not) carrying all the given labels. */
+  async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    const infos = await Promise.all(list.map((c) => this.inspect(c.Id)));
+    return infos.filter((i): i is ContainerInfo => i !== null);
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (e) {
+      if (!isNotModified(e)) throw e;
+    }
+  }
+
+  /** Stops (SIGTERM, then SIGKILL after timeoutSec) and removes; a missing container is fine. */
+  async remove(id: string, timeoutSec = 10): Promise<void> {
+    const c = this.docker.getContainer(id);
+    try {
+      await c.stop({ t: timeoutSec });
+    } catch (e) {
+      if (!isNotFound(e) && !isNotModified(e)) {
+        // A container that cannot be stopped politely is still removed by force below.
+      }
+    }
+    try {
+      await c.remove({ force: true, v: true });
+    } catch (e) {
+      if (!isNotFound(e) && !String(messageOf(e)).includes('already in progress')) throw e;
+    }
+  }
+
+  /** The last `tail` lines of a container's output, as text. */
+  async tailLogs(id: string, tail: number): Promise<string[]> {
+    const lines: string[] = [];
+    try {
+      await this.streamLogs(id, { follow: false, tail, onLine: (l) => lines.push(l) });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    return lines;
+  }
+
+  /** Streams a container's output line by line; resolves when it ends. Returns a stop function through `onStop`. */
+  async streamLogs(id: string, p: LogStreamParams, signal?: AbortSignal): Promise<void> {
+    const c = this.docker.getContainer(id);
+    const raw = (await c.logs({ follow: p.follow as true, stdout: true, stderr: true, tail: p.tail, timestamps: false })) as unknown;
+    const lineSplitter = (kind: 'stdout' | 'stderr') => {
+      let buf = '';
+      const out = new PassThrough();
+      out.on('data', (chunk: Buffer) => {
+        buf += chunk.toString('utf8');
+        const parts = buf.split('\n');
+        buf = parts.pop() ?? '';
+        for (const l of parts) p.onLine(l, kind);
+      });
+      out.on('end', () => {
+        if (buf) p.onLine(buf, kind);
+      });
+      return out;
+    };
+    const out = lineSplitter('stdout');
+    const err = lineSplitter('stderr');
+    if (Buffer.isBuffer(raw)) {
+      const pt = new PassThrough();
+      this.docker.modem.demuxStream(pt, out, err);
+      pt.end(raw);
+      await new Promise((r) => setImmediate(r));
+      out.end();
+      err.end();
+      return;
+    }
+    const stream = raw as Readable;
+    this.docker.modem.demuxStream(stream, out, err);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        out.end();
+        err.end();
+        resolve();
+      };
+      stream.on('end', done);
+      stream.on('close', done);
+      stream.on('error', done);
+      signal?.addEventListener('abort', () => {
+        (stream as Readable & { destroy(): void }).destroy();
+        done();
+      });
+    });
+  }
+}

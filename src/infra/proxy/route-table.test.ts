@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { routeTable, type RoutedApp } from './route-table.js';
+
+const app = (name: string, upstreams: string[] = ['172.18.0.2:3000']): RoutedApp => ({
+  name,
+  hosts: [`${name}.localhost`],
+  pathPrefix: `/default/${name}`,
+  upstreams,
+});
+
+const routesOf = (apps: RoutedApp[]) => routeTable({ apps, adminListen: '127.0.0.1:2019', httpPort: 80 }).apps.http.servers.berth!.routes;
+
+describe('routeTable', () => {
+  it('keeps the admin address and serves plain HTTP on the configured port', () => {
+    const cfg = routeTable({ apps: [], adminListen: '127.0.0.1:2999', httpPort: 8080 });
+    expect(cfg.admin.listen).toBe('127.0.0.1:2999');
+    expect(cfg.apps.http.servers.berth).toMatchObject({ listen: [':8080'], automatic_https: { disable: true } });
+  });
+
+  it('with no apps, answers everything with the 404 page', () => {
+    const routes = routesOf([]);
+    expect(routes).toHaveLength(1);
+    expect(routes[0]!.handle[0]).toMatchObject({ handler: 'static_response', status_code: 404 });
+  });
+
+  it('routes by host before path, and ends with the 404 page', () => {
+    const routes = routesOf([app('web'), app('api')]);
+    expect(routes.map((r) => r['@id'])).toEqual(['host-api', 'host-web', 'path-api', 'path-web', 'not-found']);
+    expect(routes[0]!.match).toEqual([{ host: ['api.localhost'] }]);
+    expect(routes[0]!.handle[0]).toMatchObject({ handler: 'reverse_proxy', upstreams: [{ dial: '172.18.0.2:3000' }] });
+  });
+
+  it('strips the path prefix and tells the app about it', () => {
+    const route = routesOf([app('web')]).find((r) => r['@id'] === 'path-web')!;
+    expect(route.match).toEqual([{ path: ['/default/web', '/default/web/*'] }]);
+    expect(route.handle[0]).toEqual({ handler: 'rewrite', strip_path_prefix: '/default/web' });
+    expect(route.handle[1]).toMatchObject({ headers: { request: { set: { 'X-Forwarded-Prefix': ['/default/web'] } } } });
+  });
+
+  it('balances over every upstream of an app', () => {
+    const route = routesOf([app('web', ['10.0.0.2:80', '10.0.0.3:80'])])[0]!;
+    expect(route.handle[0]).toMatchObject({ upstreams: [{ dial: '10.0.0.2:80' }, { dial: '10.0.0.3:80' }] });
+  });
+
+  it('answers 503 for an app with no running release instead of proxying nowhere', () => {
+    const route = routesOf([app('web', [])])[0]!;
+    expect(route.handle[0]).toMatchObject({ handler: 'static_response', status_code: 503 });
+  });
+
+  it('is deterministic whatever order apps come in', () => {
+    expect(routesOf([app('b'), app('a')])).toEqual(routesOf([app('a'), app('b')]));
+  });
+});

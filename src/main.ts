@@ -1,0 +1,83 @@
+// The one composition root: builds config, database, Docker, proxy, logs and the job queue,
+// passes them down, and hands the command line to the CLI. Nothing else constructs these.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { runCli } from './cli/program.js';
+import { loadConfig, type ConfigSource } from './config.js';
+import type { Deps } from './domain/context.js';
+import { bootstrapImages } from './domain/images/bootstrap.js';
+import { reconcile } from './domain/reconcile.js';
+import { buildHttpApp } from './http/app.js';
+import { openDb } from './infra/db/database.js';
+import { DockerEngine } from './infra/docker/engine.js';
+import { LogStore } from './infra/logs/log-store.js';
+import { CaddyProxy } from './infra/proxy/caddy.js';
+import { JobQueue } from './jobs/queue.js';
+
+export interface RunningServer {
+  url: string;
+  deps: Deps;
+  close(): Promise<void>;
+}
+
+/** Starts the control plane: reconcile state, then serve the API. */
+export async function startServer(flags: ConfigSource, opts: { logLevel?: string } = {}): Promise<RunningServer> {
+  const config = loadConfig(process.env, flags);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const logger = pino({ level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info' });
+  const db = openDb(config.dataDir);
+  let instanceId = db.getMeta('instance_id');
+  if (!instanceId) {
+    instanceId = randomBytes(6).toString('hex');
+    db.setMeta('instance_id', instanceId);
+  }
+  const deps: Deps = {
+    config,
+    db,
+    docker: new DockerEngine(config.dockerSocket),
+    proxy: new CaddyProxy({ adminAddress: config.caddyAdmin, caddyBin: config.caddyBin, stateDir: join(config.dataDir, 'proxy') }),
+    logs: new LogStore(join(config.dataDir, 'logs')),
+    jobs: new JobQueue(config.maxConcurrentDeploys),
+    logger,
+    instanceId,
+  };
+  try {
+    const report = await reconcile(deps);
+    logger.info({ ...report }, 'reconciled state with Docker and the proxy');
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  const app = await buildHttpApp(deps, logger);
+  await app.listen({ host: config.listenHost, port: config.listenPort });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.listenPort;
+  const url = `http://${config.listenHost}:${port}`;
+  logger.info({ url, domain: config.domain, proxyPort: config.httpPort, dataDir: config.dataDir }, 'berth server ready');
+  return {
+    url,
+    deps,
+    async close() {
+      await app.close();
+      await deps.jobs.idle();
+      db.close();
+    },
+  };
+}
+
+/** The `berth` executable's entry: the CLI, which can start the server. */
+export function main(argv: string[]): Promise<void> {
+  return runCli(argv, {
+    startServer,
+    bootstrapImages: (p) => {
+      const config = loadConfig(process.env);
+      return bootstrapImages(new DockerEngine(config.dockerSocket), { ...p, images: config.images, recipesDir: RECIPES_DIR });
+    },
+  });
+}
+
+/** The base images' Dockerfiles ship beside the compiled code. */
+export const RECIPES_DIR = fileURLToPath(new URL('../images', import.meta.url));

@@ -1,0 +1,148 @@
+// The core loop as a user meets it: `berth deploy` from a directory and from a git repo, the
+// app answering through Caddy by host and by path, a redeploy, the read commands, destroy.
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveGit } from '../helpers/git-http.js';
+import { clearStale, containersNamed, imagesNamed, PROXY, removeDir, requireBaseImages, ROOT, run, startTestServer, stopTestProxy, TEST, type TestServer } from '../helpers/berth.js';
+import { eventually, get } from '../helpers/http.js';
+
+let server: TestServer;
+const work = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
+
+function copyExample(name: string): string {
+  const dir = join(work, `${name}-${Math.random().toString(36).slice(2, 8)}`);
+  cpSync(join(ROOT, 'examples', name), dir, { recursive: true });
+  return dir;
+}
+
+beforeAll(async () => {
+  await requireBaseImages();
+  await clearStale();
+  server = await startTestServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await stopTestProxy();
+  removeDir(work);
+  if (server) removeDir(server.dataDir);
+});
+
+describe('deploying from a directory', () => {
+  it('deploys examples/node-hello and serves it through Caddy by host and by path', async () => {
+    const dir = copyExample('node-hello');
+    const r = await server.cli(['deploy', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('-----> building');
+    expect(r.stdout).toContain('node-hello deployed');
+    expect(r.stdout).toContain(`http://node-hello.localhost:${TEST.httpPort}`);
+    expect(r.stdout).toContain(`http://localhost:${TEST.httpPort}/default/node-hello`);
+
+    const byHost = await get(`${PROXY}/`, { host: 'node-hello.localhost' });
+    expect(byHost).toMatchObject({ status: 200, body: 'Hello from node-hello!\n' });
+    const byPath = await get(`${PROXY}/default/node-hello/info`, { host: 'localhost' });
+    expect(byPath.status).toBe(200);
+    expect(JSON.parse(byPath.body)).toMatchObject({ path: '/info', prefix: '/default/node-hello' });
+  });
+
+  it('serves the new body after a redeploy of changed source', async () => {
+    const dir = copyExample('node-hello');
+    const file = join(dir, 'server.js');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('Hello from node-hello', 'Hello again, v2'));
+    const r = await server.cli(['deploy', dir]);
+    expect(r.code).toBe(0);
+    expect((await get(`${PROXY}/`, { host: 'node-hello.localhost' })).body).toBe('Hello again, v2!\n');
+    // The replaced release's container is gone; exactly one runs.
+    const names = await containersNamed(`${TEST.prefix}-default-node-hello-`);
+    expect(names).toHaveLength(1);
+  });
+
+  it('answers an unknown host with the Berth 404 page', async () => {
+    const r = await get(`${PROXY}/`, { host: 'nothing-here.localhost' });
+    expect(r.status).toBe(404);
+    expect(r.body).toContain('No app here');
+  });
+});
+
+describe('deploying from a git repository', () => {
+  it('deploys examples/python-hello from a repo served on loopback over http', async () => {
+    const repos = join(work, 'repos');
+    const src = copyExample('python-hello');
+    const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: src });
+    await git('init', '-q', '-b', 'main');
+    await git('add', '.');
+    await git('commit', '-q', '-m', 'python hello');
+    await run('git', ['clone', '-q', '--bare', src, join(repos, 'python-hello.git')]);
+    const http = await serveGit(repos);
+    try {
+      const r = await server.cli(['deploy', '--git', `${http.url}/python-hello.git`, '--ref', 'main']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/commit [0-9a-f]{40}/);
+    } finally {
+      await http.close();
+    }
+    expect(await get(`${PROXY}/`, { host: 'python-hello.localhost' })).toMatchObject({ status: 200, body: 'Hello from python-hello!\n' });
+    const byPath = await get(`${PROXY}/default/python-hello/info`);
+    expect(JSON.parse(byPath.body)).toMatchObject({ path: '/info', prefix: '/default/python-hello' });
+  });
+});
+
+describe('looking at apps', () => {
+  it('lists apps with status and URL, as a table and as JSON', async () => {
+    const table = await server.cli(['apps']);
+    expect(table.stdout).toMatch(/node-hello\s+default\s+running/);
+    const json = JSON.parse((await server.cli(['apps', '--json'])).stdout) as { name: string; status: string }[];
+    expect(json.map((a) => [a.name, a.status])).toEqual([
+      ['node-hello', 'running'],
+      ['python-hello', 'running'],
+    ]);
+  });
+
+  it('shows status with the running container', async () => {
+    const r = await server.cli(['status', 'node-hello']);
+    expect(r.stdout).toMatch(/status:\s+running/);
+    expect(r.stdout).toMatch(/berthtest-default-node-hello-d\d+-web-1\s+running/);
+  });
+
+  it("prints the app's output", async () => {
+    await get(`${PROXY}/`, { host: 'python-hello.localhost' });
+    const r = await eventually(() => server.cli(['logs', 'python-hello']), (x) => x.stdout.includes('GET / HTTP'));
+    expect(r.stdout).toContain('python-hello listening on 8000');
+  });
+
+  it('reports a missing app with a clear error and exit code', async () => {
+    const r = await server.cli(['status', 'nope']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('error: app nope does not exist');
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/apps', '/api/v1/apps/{app}/deploys', '/api/v1/apps/{app}/logs']));
+  });
+});
+
+describe('destroying an app', () => {
+  it('removes containers, image tags, routes and rows', async () => {
+    const r = await server.cli(['destroy', 'node-hello', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await containersNamed(`${TEST.prefix}-default-node-hello-`)).toEqual([]);
+    expect(await imagesNamed(`${TEST.prefix}/default/node-hello`)).toEqual([]);
+    expect((await get(`${PROXY}/`, { host: 'node-hello.localhost' })).status).toBe(404);
+    expect((await get(`${PROXY}/default/node-hello/`)).status).toBe(404);
+    expect((await server.cli(['status', 'node-hello'])).code).toBe(3);
+    const left = JSON.parse((await server.cli(['apps', '--json'])).stdout) as { name: string }[];
+    expect(left.map((a) => a.name)).toEqual(['python-hello']);
+  });
+
+  it('refuses to destroy without confirmation when not on a terminal', async () => {
+    const r = await server.cli(['destroy', 'python-hello']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--yes');
+    expect((await get(`${PROXY}/`, { host: 'python-hello.localhost' })).status).toBe(200);
+  });
+});

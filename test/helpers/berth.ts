@@ -1,0 +1,156 @@
+// Runs real Berth for integration and e2e tests: the server as a child process (so tests can
+// SIGKILL it), the CLI as the user would, and Docker through its own CLI for assertions.
+// Everything carries the test prefix, and stale leftovers of earlier runs are cleared first.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'berth');
+export const TEST = {
+  httpPort: 18080,
+  caddyAdmin: '127.0.0.1:12019',
+  network: 'berth-test',
+  prefix: 'berthtest',
+} as const;
+export const PROXY = `http://127.0.0.1:${TEST.httpPort}`;
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export const docker = (...args: string[]) => run('docker', args);
+
+/** Names of containers (any state) whose name starts with the prefix. */
+export async function containersNamed(prefix: string): Promise<string[]> {
+  const r = await docker('ps', '-a', '--format', '{{.Names}}', '--filter', `name=^${prefix}`);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+/** repo:tag of images in the repository prefix. */
+export async function imagesNamed(prefix: string): Promise<string[]> {
+  const r = await docker('images', '--format', '{{.Repository}}:{{.Tag}}');
+  return r.stdout.split('\n').filter((l) => l.startsWith(prefix));
+}
+
+/** Removes containers and images earlier test runs may have left behind. */
+export async function clearStale(): Promise<void> {
+  const names = await containersNamed(`${TEST.prefix}-`);
+  if (names.length > 0) await docker('rm', '-f', ...names);
+  const images = await imagesNamed(`${TEST.prefix}/`);
+  if (images.length > 0) await docker('rmi', '-f', ...images);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  proc: ChildProcess;
+  output(): string;
+  /** Stops the server with the signal and waits for it to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same data directory and port. */
+  restart(): Promise<TestServer>;
+  /** The CLI, pointed at this server. */
+  cli(args: string[], opts?: { cwd?: string }): Promise<Run>;
+}
+
+export async function startTestServer(opts: { dataDir?: string; port?: number } = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-test-'));
+  const port = opts.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    BERTH_DATA_DIR: dataDir,
+    BERTH_LISTEN: `127.0.0.1:${port}`,
+    BERTH_HTTP_PORT: String(TEST.httpPort),
+    BERTH_CADDY_ADMIN: TEST.caddyAdmin,
+    BERTH_NETWORK: TEST.network,
+    BERTH_CONTAINER_PREFIX: TEST.prefix,
+    BERTH_LOG_LEVEL: 'warn',
+  };
+  const proc = spawn(process.execPath, [BIN, 'server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`berth server exited ${proc.exitCode}: ${out}`);
+    try {
+      const r = await fetch(`${url}/api/v1/health`);
+      if (r.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`berth server did not come up: ${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const server: TestServer = {
+    url,
+    dataDir,
+    proc,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      await exited;
+    },
+    restart: () => startTestServer({ dataDir, port }),
+    cli: (args, o = {}) => run(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: { ...process.env, BERTH_URL: url } }),
+  };
+  return server;
+}
+
+/** Stops the Caddy a test server started (by the pid it recorded) and removes the data dir. */
+export function stopTestCaddyByPid(dataDir: string): void {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'proxy', 'caddy.pid'), 'utf8'));
+    if (pid > 0) process.kill(pid, 'SIGTERM');
+  } catch {
+    // not started
+  }
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Stops the test Caddy through its admin API (it may have been started by any test server). */
+export async function stopTestProxy(): Promise<void> {
+  try {
+    await fetch(`http://${TEST.caddyAdmin}/stop`, { method: 'POST', signal: AbortSignal.timeout(5000) });
+  } catch {
+    // not running
+  }
+}
+
+/** Fails fast with a clear message when the base images the examples need are missing. */
+export async function requireBaseImages(): Promise<void> {
+  const r = await docker('image', 'inspect', 'berth/base:bookworm', 'berth/node:bookworm', 'berth/python:bookworm');
+  if (r.code !== 0) throw new Error('base images missing: run `berth images bootstrap` (scripts/test does) before the e2e suites');
+}
