@@ -6,8 +6,9 @@ import type { Deps } from '../context.js';
 /** The image repository of an app's builds, e.g. berth/acme/shop. */
 export const imageRepo = (deps: Deps, app: Pick<AppRow, 'owner' | 'name'>): string => `${deps.config.containerPrefix}/${app.owner}/${app.name}`;
 
-export async function removeContainers(deps: Deps, ids: string[]): Promise<void> {
-  await Promise.all(ids.map((id) => deps.docker.remove(id)));
+/** Stops and removes containers; `stopTimeoutSec` is how long each gets to exit on SIGTERM. */
+export async function removeContainers(deps: Deps, ids: string[], stopTimeoutSec = 10): Promise<void> {
+  await Promise.all(ids.map((id) => deps.docker.remove(id, stopTimeoutSec)));
 }
 
 /** Keeps the images of the newest `keepImages` deployments that have one; removes the rest. */

@@ -187,8 +187,9 @@ async function releasePhase(deps: Deps, p: RunDeployParams, image: string, log: 
 async function failDeploy(deps: Deps, p: RunDeployParams, reason: string, made: { image: string | undefined; containerId: string | undefined }): Promise<void> {
   const dep = deps.db.deployments.get(p.deploymentId);
   const build = deps.db.builds.get(p.buildId);
-  if (made.containerId) await removeContainers(deps, [made.containerId]);
-  else if (dep) await removeContainers(deps, dep.containers);
+  // A release that failed never served traffic: no need to let it drain.
+  if (made.containerId) await removeContainers(deps, [made.containerId], 1);
+  else if (dep) await removeContainers(deps, dep.containers, 1);
   const builtImage = made.image ?? build?.image ?? undefined;
   if (builtImage) await deps.docker.removeImage(builtImage).catch(() => undefined);
   deps.db.tx(() => {
