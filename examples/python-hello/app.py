@@ -1,6 +1,8 @@
 """A minimal Python web app for Berth, standard library only: listens on $PORT."""
 import json
 import os
+import signal
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT = int(os.environ.get("PORT", "8000"))
@@ -27,5 +29,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
+    # Exit promptly on SIGTERM so a redeploy's old release stops at once.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"python-hello listening on {PORT}", flush=True)
     ThreadingHTTPServer(("0.0.0.0", PORT), Handler).serve_forever()

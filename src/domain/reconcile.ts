@@ -31,7 +31,8 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   }
   for (const d of deps.db.deployments.unfinished()) {
     if (deps.jobs.busy(`app-${d.appId}`)) continue;
-    transitionDeployment(deps.db, d.id, 'failed', { reason: INTERRUPTED });
+    // Its image never served: forgetting it here lets step 4 remove it as an orphan.
+    transitionDeployment(deps.db, d.id, 'failed', { reason: INTERRUPTED }, () => deps.db.deployments.clearImage(d.id));
     deps.logs.append(logKey(d.id), ` !     ${INTERRUPTED}`);
     report.interrupted++;
   }

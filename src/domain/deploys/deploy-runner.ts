@@ -176,6 +176,8 @@ async function releasePhase(deps: Deps, p: RunDeployParams, image: string, log: 
     if (previous && previous.status === 'running') transitionDeployment(deps.db, previous.id, 'stopped', { reason: `replaced by deployment #${p.deploymentId}` });
   });
   log(`-----> deployment #${p.deploymentId} is live`);
+  // The user's wait ends here; the old release drains and stops while the job still holds the app.
+  deps.logs.close(logKey(p.deploymentId));
   if (previous && previous.status === 'running') {
     await removeContainers(deps, previous.containers);
     log(`       stopped deployment #${previous.id}`);
