@@ -1,21 +1,13 @@
 // The one composition root: builds config, database, Docker, proxy, logs and the job queue,
 // passes them down, and hands the command line to the CLI. Nothing else constructs these.
+// Server-side modules are loaded only when a command needs them, so client commands start fast.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { runCli } from './cli/program.js';
 import { loadConfig, type ConfigSource } from './config.js';
 import type { Deps } from './domain/context.js';
-import { bootstrapImages } from './domain/images/bootstrap.js';
-import { reconcile } from './domain/reconcile.js';
-import { buildHttpApp } from './http/app.js';
-import { openDb } from './infra/db/database.js';
-import { DockerEngine } from './infra/docker/engine.js';
-import { LogStore } from './infra/logs/log-store.js';
-import { CaddyProxy } from './infra/proxy/caddy.js';
-import { JobQueue } from './jobs/queue.js';
 
 export interface RunningServer {
   url: string;
@@ -23,8 +15,21 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The base images' Dockerfiles ship beside the compiled code. */
+export const RECIPES_DIR = fileURLToPath(new URL('../images', import.meta.url));
+
 /** Starts the control plane: reconcile state, then serve the API. */
 export async function startServer(flags: ConfigSource, opts: { logLevel?: string } = {}): Promise<RunningServer> {
+  const [{ pino }, { reconcile }, { buildHttpApp }, { openDb }, { DockerEngine }, { LogStore }, { CaddyProxy }, { JobQueue }] = await Promise.all([
+    import('pino'),
+    import('./domain/reconcile.js'),
+    import('./http/app.js'),
+    import('./infra/db/database.js'),
+    import('./infra/docker/engine.js'),
+    import('./infra/logs/log-store.js'),
+    import('./infra/proxy/caddy.js'),
+    import('./jobs/queue.js'),
+  ]);
   const config = loadConfig(process.env, flags);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = pino({ level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info' });
@@ -68,16 +73,14 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   };
 }
 
-/** The `berth` executable's entry: the CLI, which can start the server. */
+/** The `berth` executable's entry: the CLI, which can start the server or build base images. */
 export function main(argv: string[]): Promise<void> {
   return runCli(argv, {
     startServer,
-    bootstrapImages: (p) => {
+    bootstrapImages: async (p) => {
+      const [{ bootstrapImages }, { DockerEngine }] = await Promise.all([import('./domain/images/bootstrap.js'), import('./infra/docker/engine.js')]);
       const config = loadConfig(process.env);
       return bootstrapImages(new DockerEngine(config.dockerSocket), { ...p, images: config.images, recipesDir: RECIPES_DIR });
     },
   });
 }
-
-/** The base images' Dockerfiles ship beside the compiled code. */
-export const RECIPES_DIR = fileURLToPath(new URL('../images', import.meta.url));

@@ -18,4 +18,10 @@ const server = http.createServer((req, res) => {
 });
 
 server.listen(port, () => console.log(`node-hello listening on ${port}`));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// On SIGTERM finish in-flight requests, drop idle keep-alive connections (the proxy holds
+// some), and exit; Berth has already routed new requests to the next release.
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  setTimeout(() => process.exit(0), 5000).unref();
+});

@@ -1,10 +1,15 @@
-// The CLI's HTTP client for the Berth API: JSON requests, error bodies turned back into
-// BerthErrors, and Server-Sent Event streams.
+// The CLI's HTTP client for the Berth API: JSON requests, file uploads, error bodies turned
+// back into BerthErrors, and Server-Sent Event streams. Built on node:http rather than fetch,
+// whose first use costs the CLI ~50 ms of start-up on every command.
+import { createReadStream } from 'node:fs';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { BerthError, Unavailable, type ErrorCode } from '../errors.js';
 
 export interface RequestOptions {
   json?: unknown;
-  body?: Blob | Uint8Array | string;
+  /** A file to send as the body. */
+  file?: string;
   contentType?: string;
   query?: Record<string, string | number | boolean | undefined>;
 }
@@ -14,77 +19,96 @@ export interface SseEvent {
   data: unknown;
 }
 
+const CODES: readonly ErrorCode[] = ['not_found', 'invalid', 'conflict', 'forbidden', 'unauthorized', 'unavailable', 'failed'];
+
+async function readBody(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export class ApiClient {
   constructor(readonly baseUrl: string) {}
 
-  private url(path: string, query?: RequestOptions['query']): string {
+  private url(path: string, query?: RequestOptions['query']): URL {
     const u = new URL(path, this.baseUrl);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
-    return u.toString();
+    return u;
   }
 
-  private async send(method: string, path: string, o: RequestOptions = {}, accept = 'application/json'): Promise<Response> {
+  /** Sends the request; resolves with the response once its status is 2xx, else throws the server's error. */
+  private send(method: string, path: string, o: RequestOptions = {}, accept = 'application/json', signal?: AbortSignal): Promise<IncomingMessage> {
+    const url = this.url(path, o.query);
     const headers: Record<string, string> = { Accept: accept };
-    let body: Blob | Uint8Array | string | undefined;
+    let json: string | undefined;
     if (o.json !== undefined) {
+      json = JSON.stringify(o.json);
       headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(o.json);
-    } else if (o.body !== undefined) {
+      headers['Content-Length'] = String(Buffer.byteLength(json));
+    } else if (o.file) {
       headers['Content-Type'] = o.contentType ?? 'application/octet-stream';
-      body = o.body;
     }
-    let res: Response;
+    return new Promise((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, agent: false, ...(signal ? { signal } : {}) }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(res);
+        readBody(res).then((text) => reject(this.errorFrom(status, text)), reject);
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.name === 'AbortError') return reject(e);
+        reject(Unavailable(`cannot reach the Berth server at ${this.baseUrl} (${e.code ?? e.message})`, { hint: 'start it with `berth server`, or set BERTH_URL' }));
+      });
+      if (json !== undefined) req.end(json);
+      else if (o.file) createReadStream(o.file).on('error', (e) => req.destroy(e)).pipe(req);
+      else req.end();
+    });
+  }
+
+  private errorFrom(status: number, text: string): BerthError {
+    let err: { code?: string; message?: string; hint?: string } | undefined;
     try {
-      res = await fetch(this.url(path, o.query), { method, headers, body: body ?? null });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw Unavailable(`cannot reach the Berth server at ${this.baseUrl} (${cause})`, { hint: 'start it with `berth server`, or set BERTH_URL' });
+      err = (JSON.parse(text) as { error?: typeof err }).error;
+    } catch {
+      err = undefined;
     }
-    if (!res.ok) {
-      const text = await res.text();
-      let err: { code?: string; message?: string; hint?: string } | undefined;
-      try {
-        err = (JSON.parse(text) as { error?: typeof err }).error;
-      } catch {
-        err = undefined;
-      }
-      const code = (err?.code ?? (res.status >= 500 ? 'unavailable' : 'invalid')) as ErrorCode;
-      throw new BerthError(code in STATUS_OF ? code : res.status >= 500 ? 'unavailable' : 'invalid', err?.message ?? `the server answered ${res.status}`, err?.hint ? { hint: err.hint } : {});
-    }
-    return res;
+    const fallback: ErrorCode = status >= 500 ? 'unavailable' : 'invalid';
+    const code = CODES.find((c) => c === err?.code) ?? fallback;
+    return new BerthError(code, err?.message ?? `the server answered ${status}`, err?.hint ? { hint: err.hint } : {});
   }
 
   async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
     const res = await this.send(method, path, o);
-    return (await res.json()) as T;
+    return JSON.parse(await readBody(res)) as T;
   }
 
-  /** Reads an SSE stream, calling onEvent for each event, until the server ends it. */
+  /** Reads an SSE stream, calling onEvent for each event, until the server ends it (or signal aborts). */
   async stream(path: string, query: RequestOptions['query'], onEvent: (e: SseEvent) => void, signal?: AbortSignal): Promise<void> {
-    const res = await this.send('GET', path, { query }, 'text/event-stream');
-    if (!res.body) return;
-    const decoder = new TextDecoder();
+    let res: IncomingMessage;
+    try {
+      res = await this.send('GET', path, { query }, 'text/event-stream', signal);
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') return;
+      throw e;
+    }
     let buf = '';
-    const reader = res.body.getReader();
-    signal?.addEventListener('abort', () => void reader.cancel());
-    for (;;) {
-      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
-      if (done) break;
-      buf += decoder.decode(value, { stream: true });
-      let idx: number;
-      while ((idx = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, idx);
-        buf = buf.slice(idx + 2);
-        let event = 'message';
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event: ')) event = line.slice(7);
-          else if (line.startsWith('data: ')) data.push(line.slice(6));
+    try {
+      for await (const chunk of res) {
+        buf += (chunk as Buffer).toString('utf8');
+        let idx: number;
+        while ((idx = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, idx);
+          buf = buf.slice(idx + 2);
+          let event = 'message';
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event: ')) event = line.slice(7);
+            else if (line.startsWith('data: ')) data.push(line.slice(6));
+          }
+          if (data.length > 0) onEvent({ event, data: JSON.parse(data.join('\n')) as unknown });
         }
-        if (data.length > 0) onEvent({ event, data: JSON.parse(data.join('\n')) as unknown });
       }
+    } catch (e) {
+      if ((e as Error).name !== 'AbortError') throw e;
     }
   }
 }
-
-const STATUS_OF: Record<ErrorCode, true> = { not_found: true, invalid: true, conflict: true, forbidden: true, unauthorized: true, unavailable: true, failed: true };

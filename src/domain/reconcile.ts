@@ -5,7 +5,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf } from '../errors.js';
 import { LABELS, type Deps } from './context.js';
-import { logKey } from './deploys/deploy-service.js';
+import { logKey } from './deploys/deploy-source.js';
 import { transitionBuild, transitionDeployment } from './deploys/states.js';
 import { syncRoutes } from './routing/sync-routes.js';
 
@@ -76,7 +76,8 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   // 4. Images Berth built that no deployment records any more (interrupted builds, destroyed apps).
   const known = new Set(deps.db.deployments.images());
   for (const img of await deps.docker.listImages({ [LABELS.instance]: deps.instanceId })) {
-    if (busyDeployments.has(Number(img.labels[LABELS.deployment]))) continue;
+    // Tags end in :d<deployment id>; an image of a deploy still under way is not an orphan.
+    if (img.tags.some((t) => busyDeployments.has(Number(/:d(\d+)$/.exec(t)?.[1])))) continue;
     if (img.tags.some((t) => known.has(t))) continue;
     for (const ref of img.tags.length > 0 ? img.tags : [img.id]) await deps.docker.removeImage(ref).catch(() => undefined);
     report.removedImages++;

@@ -5,6 +5,7 @@ export class JobQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly bg = new Set<Promise<unknown>>();
 
   constructor(private readonly max: number) {}
 
@@ -20,6 +21,15 @@ export class JobQueue {
     return job;
   }
 
+  /**
+   * Tracks work that must not hold up the app's next job (an old release draining), so
+   * idle() still waits for it. Failures are the task's own to log.
+   */
+  background(task: Promise<unknown>): void {
+    const t = task.catch(() => undefined).finally(() => this.bg.delete(t));
+    this.bg.add(t);
+  }
+
   /** True while a job for `key` is queued or running. */
   busy(key: string): boolean {
     return this.tails.has(key);
@@ -27,7 +37,7 @@ export class JobQueue {
 
   /** Resolves when every queued job has finished. */
   async idle(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+    while (this.tails.size > 0 || this.bg.size > 0) await Promise.all([...this.tails.values(), ...this.bg]);
   }
 
   private async withSlot<T>(fn: () => Promise<T>): Promise<T> {

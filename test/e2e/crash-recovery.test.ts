@@ -93,6 +93,7 @@ describe('SIGKILL of the server during a deploy', () => {
   it('deploys normally after the restarts', async () => {
     expect((await deploy(await app('v4'), true)).status).toBe(201);
     expect((await get(`${PROXY}/`, { host: 'sturdy.localhost' })).body).toBe('v4');
-    expect(await containersNamed(`${TEST.prefix}-default-sturdy-`)).toHaveLength(1);
+    const names = await eventually(() => containersNamed(`${TEST.prefix}-default-sturdy-`), (n) => n.length === 1, 20_000);
+    expect(names).toHaveLength(1);
   });
 });

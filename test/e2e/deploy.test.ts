@@ -55,8 +55,8 @@ describe('deploying from a directory', () => {
     const r = await server.cli(['deploy', dir]);
     expect(r.code).toBe(0);
     expect((await get(`${PROXY}/`, { host: 'node-hello.localhost' })).body).toBe('Hello again, v2!\n');
-    // The replaced release's container is gone; exactly one runs.
-    const names = await containersNamed(`${TEST.prefix}-default-node-hello-`);
+    // The replaced release drains, then its container is gone: exactly one is left.
+    const names = await eventually(() => containersNamed(`${TEST.prefix}-default-node-hello-`), (n) => n.length === 1, 20_000);
     expect(names).toHaveLength(1);
   });
 

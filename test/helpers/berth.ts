@@ -145,7 +145,14 @@ export async function stopTestProxy(): Promise<void> {
   try {
     await fetch(`http://${TEST.caddyAdmin}/stop`, { method: 'POST', signal: AbortSignal.timeout(5000) });
   } catch {
-    // not running
+    return; // not running
+  }
+  // /stop answers before Caddy has let go of its ports: wait until the admin API is gone.
+  const end = Date.now() + 10_000;
+  while (Date.now() < end) {
+    const up = await fetch(`http://${TEST.caddyAdmin}/config/`, { signal: AbortSignal.timeout(500) }).then(() => true, () => false);
+    if (!up) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

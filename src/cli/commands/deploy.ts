@@ -1,10 +1,10 @@
 // `berth deploy`: sends the current directory (or a git ref, or an image) to the server,
 // streams the build and release log, and ends with the app's URLs or the reason it failed.
 import type { Command } from 'commander';
-import { existsSync, openAsBlob, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { MANIFEST_FILES, parseManifest, type Manifest } from '../../domain/apps/manifest.js';
+import { validateAppName, validateOwnerName } from '../../domain/apps/names.js';
 import { Failed, Invalid } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { packDirectory } from '../pack.js';
@@ -30,12 +30,30 @@ interface AppView {
   urls: string[];
 }
 
-function localManifest(dir: string): Manifest | null {
-  for (const f of MANIFEST_FILES) {
+/**
+ * The name and owner the directory's manifest gives, if any. Only these are read here; the
+ * server validates the whole manifest when it builds (the full schema validator is heavy).
+ */
+async function manifestIdentity(dir: string): Promise<{ name?: string; owner?: string }> {
+  for (const f of ['berth.yml', 'berth.yaml', 'berth.json']) {
     const p = join(dir, f);
-    if (existsSync(p)) return parseManifest(readFileSync(p, 'utf8'), f);
+    if (!existsSync(p)) continue;
+    const text = readFileSync(p, 'utf8');
+    let raw: unknown;
+    try {
+      raw = f.endsWith('.json') ? JSON.parse(text) : (await import('yaml')).parse(text);
+    } catch (e) {
+      throw Invalid(`${f}: cannot be parsed: ${(e as Error).message.split('\n')[0]}`);
+    }
+    const m = (raw ?? {}) as Record<string, unknown>;
+    const name = m.name ?? m.app_name;
+    const owner = m.owner ?? m.owner_id;
+    return {
+      ...(name !== undefined ? { name: validateAppName(name) } : {}),
+      ...(owner !== undefined ? { owner: validateOwnerName(owner) } : {}),
+    };
   }
-  return null;
+  return {};
 }
 
 /** An app name from a directory or repository name: lowercased, other characters to dashes. */
@@ -76,14 +94,14 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       } else {
         const dir = resolve(dirArg);
         if (!existsSync(dir)) throw Invalid(`directory ${dir} does not exist`);
-        const manifest = localManifest(dir);
-        const name = o.app ?? manifest?.name ?? nameFrom(basename(dir));
-        const packed = await packDirectory(dir);
+        // Independent work, overlapped: the CLI's start-up is part of every deploy's wait.
+        const [manifest, packed] = await Promise.all([manifestIdentity(dir), packDirectory(dir)]);
+        const name = o.app ?? manifest.name ?? nameFrom(basename(dir));
         try {
           if (!o.json) ctx.out(`-----> uploading ${packed.files} files (${(packed.bytes / 1024).toFixed(0)} KiB) from ${dir}`);
           res = await client.request<Started>('POST', `/api/v1/apps/${encodeURIComponent(name)}/deploys/upload`, {
-            query: { create: true, owner: o.owner ?? manifest?.owner },
-            body: await openAsBlob(packed.file),
+            query: { create: true, owner: o.owner ?? manifest.owner },
+            file: packed.file,
             contentType: 'application/gzip',
           });
         } finally {
@@ -96,18 +114,18 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
         else ctx.out(`deploy #${id} of ${res.app} started; follow it with: berth status ${res.app}`);
         return;
       }
-      let end: { status: string; reason: string | null } = { status: 'unknown', reason: null };
+      let end: { status: string; reason: string | null; urls?: string[] } = { status: 'unknown', reason: null };
       await client.stream(`/api/v1/deployments/${id}/log`, { follow: true }, (ev) => {
         if (ev.event === 'line' && !o.json) ctx.out((ev.data as { line: string }).line);
         if (ev.event === 'end') end = ev.data as typeof end;
       });
-      const app = await client.request<AppView>('GET', `/api/v1/apps/${encodeURIComponent(res.app)}`);
+      const urls = end.urls ?? (await client.request<AppView>('GET', `/api/v1/apps/${encodeURIComponent(res.app)}`)).urls;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      if (o.json) ctx.out(JSON.stringify({ app: app.name, deployment: id, status: end.status, reason: end.reason, urls: app.urls }, null, 2));
+      if (o.json) ctx.out(JSON.stringify({ app: res.app, deployment: id, status: end.status, reason: end.reason, urls }, null, 2));
       if (end.status !== 'running') throw Failed(`deploy #${id} of ${res.app} failed: ${end.reason ?? end.status}`);
       if (!o.json) {
-        ctx.out(`\n=====> ${app.name} deployed in ${seconds}s`);
-        for (const u of app.urls) ctx.out(`       ${u}`);
+        ctx.out(`\n=====> ${res.app} deployed in ${seconds}s`);
+        for (const u of urls) ctx.out(`       ${u}`);
       }
     });
 }

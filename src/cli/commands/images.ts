@@ -14,7 +14,7 @@ export function registerImages(program: Command, ctx: CliContext): void {
     .option('--force', 'rebuild even when the images are up to date')
     .action(async (o: { mirror?: string; caFile?: string; only?: string; force?: boolean }) => {
       const started = Date.now();
-      const r = await ctx.ops.bootstrapImages({ mirror: o.mirror, caFile: o.caFile, only: o.only?.split(',').map((s) => s.trim()), force: o.force ?? false, log: ctx.out });
+      const r = await ctx.ops.bootstrapImages({ mirror: o.mirror, caFile: o.caFile, only: o.only?.split(',').map((s) => s.trim()), force: o.force ?? false, log: (l) => ctx.out(l) });
       ctx.out(`images ready in ${((Date.now() - started) / 1000).toFixed(1)}s: built ${r.built.join(', ') || 'none'}; up to date ${r.cached.join(', ') || 'none'}`);
     });
 }

@@ -2,7 +2,7 @@
 import { Conflict, NotFound } from '../../errors.js';
 import type { AppRow, DeploymentRow } from '../../infra/db/rows.js';
 import { LABELS, type Deps } from '../context.js';
-import { logKey } from '../deploys/deploy-service.js';
+import { logKey } from '../deploys/deploy-source.js';
 import { removeContainers } from '../deploys/cleanup.js';
 import { syncRoutes } from '../routing/sync-routes.js';
 import { resolveHealthCheck, type HealthCheck } from './manifest.js';

@@ -73,7 +73,7 @@ export function parseManifest(text: string, file: string): Manifest {
   const problems = [...Value.Errors(ManifestSchema, raw)]
     .filter((e) => e.keyword !== 'boolean')
     .map((e) => {
-      const extra = e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperties: string[] }).additionalProperties.join(', ')})` : '';
+      const extra = e.keyword === 'additionalProperties' ? ` (${(e.params).additionalProperties.join(', ')})` : '';
       return `${e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replaceAll('/', '.')}: ${e.message}${extra}`;
     });
   const env = (raw as { env?: unknown }).env;

@@ -1,6 +1,8 @@
 // One deploy from start to end: fetch the source, build the image, start a container beside
 // the running one, probe its health, switch the proxy in one atomic change, stop the old one.
 // Any failure leaves the running release untouched and removes what this deploy created.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, Failed, messageOf } from '../../errors.js';
@@ -12,8 +14,7 @@ import { probe } from '../health/probe.js';
 import { extractUpload, readManifest, requireDockerfile } from '../source/source.js';
 import { syncRoutes } from '../routing/sync-routes.js';
 import { imageRepo, pruneImages, removeContainers } from './cleanup.js';
-import type { DeploySource } from './deploy-service.js';
-import { logKey, uploadPath } from './deploy-service.js';
+import { logKey, uploadPath, type DeploySource } from './deploy-source.js';
 import { transitionBuild, transitionDeployment } from './states.js';
 
 export interface RunDeployParams {
@@ -66,28 +67,43 @@ async function buildPhase(deps: Deps, p: RunDeployParams, workDir: string, log: 
   }
 
   const src = join(workDir, 'src');
+  let sourceId: string;
   if (p.source.kind === 'upload') {
     log('-----> unpacking uploaded source');
-    await extractUpload(uploadPath(deps, p.buildId), src);
+    [sourceId] = await Promise.all([fileDigest(uploadPath(deps, p.buildId)), extractUpload(uploadPath(deps, p.buildId), src)]);
   } else {
     log(`-----> fetching ${p.source.url} at ${p.source.ref}`);
-    const commit = await cloneRepo({ url: p.source.url, ref: p.source.ref, dir: src });
-    log(`       commit ${commit}`);
+    sourceId = await cloneRepo({ url: p.source.url, ref: p.source.ref, dir: src });
+    log(`       commit ${sourceId}`);
   }
   const manifest = readManifest(src);
   if (manifest) applyManifest(deps, p.appId, manifest, log);
   requireDockerfile(src);
 
+  // Dockerfiles may name Berth's base images through these build arguments.
+  const i = deps.config.images;
+  const buildArgs = { BERTH_IMAGE_BASE: i.base, BERTH_IMAGE_NODE: i.node, BERTH_IMAGE_PYTHON: i.python, BERTH_IMAGE_GO: i.go, BERTH_IMAGE_STATIC: i.static };
+  // Same source, same build arguments and same base images build the same image: reuse it.
+  const baseIds = await Promise.all(Object.values(buildArgs).map(async (ref) => (await deps.docker.image(ref))?.id ?? 'none'));
+  const digest = createHash('sha256').update([sourceId, JSON.stringify(buildArgs), ...baseIds].join('\0')).digest('hex');
+  deps.db.builds.setDigest(p.buildId, digest);
+  const reusable = deps.db.builds.reusableImage(p.appId, digest);
+  if (reusable && (await deps.docker.image(reusable))) {
+    await deps.docker.tagImage(reusable, imageRepo(deps, app), tag);
+    log(`-----> source unchanged: reusing ${reusable}`);
+    transitionBuild(deps.db, p.buildId, 'succeeded', { image });
+    return image;
+  }
+
   transitionBuild(deps.db, p.buildId, 'building');
   log(`-----> building ${image}`);
-  const i = deps.config.images;
   try {
     await deps.docker.build({
       contextDir: src,
       tag: image,
-      labels: { [LABELS.instance]: deps.instanceId, [LABELS.app]: app.name, [LABELS.owner]: app.owner, [LABELS.deployment]: String(p.deploymentId) },
-      // Dockerfiles may name Berth's base images through these build arguments.
-      buildArgs: { BERTH_IMAGE_BASE: i.base, BERTH_IMAGE_NODE: i.node, BERTH_IMAGE_PYTHON: i.python, BERTH_IMAGE_GO: i.go, BERTH_IMAGE_STATIC: i.static },
+      // No per-deployment label: it would change the last layers and defeat the build cache.
+      labels: { [LABELS.instance]: deps.instanceId, [LABELS.app]: app.name, [LABELS.owner]: app.owner },
+      buildArgs,
       onLog: (l) => log(`       ${l}`),
     });
   } catch (e) {
@@ -113,8 +129,7 @@ function applyManifest(deps: Deps, appId: number, m: Manifest, log: (l: string) 
 
 async function releasePhase(deps: Deps, p: RunDeployParams, image: string, log: (l: string) => void): Promise<string> {
   const app = deps.db.apps.get(p.appId)!;
-  const info = await deps.docker.image(image);
-  const port = app.port ?? info?.exposedPorts[0] ?? DEFAULT_PORT;
+  const port = app.port ?? (await deps.docker.image(image))?.exposedPorts[0] ?? DEFAULT_PORT;
   transitionDeployment(deps.db, p.deploymentId, 'starting', { image, port });
 
   const name = `${deps.config.containerPrefix}-${app.owner}-${app.name}-d${p.deploymentId}-web-1`;
@@ -143,15 +158,7 @@ async function releasePhase(deps: Deps, p: RunDeployParams, image: string, log: 
   const result = await probe(
     {
       port,
-      address: async () => {
-        const c = await deps.docker.inspect(containerId);
-        if (!c) return { gone: 'the container was removed' };
-        if (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting' || c.restartCount > 0) {
-          return { gone: `the app exited with code ${c.exitCode}${c.error ? ` (${c.error})` : ''} right after starting` };
-        }
-        if (!c.ip) return { gone: 'the container has no address on the Berth network' };
-        return { ip: c.ip };
-      },
+      address: containerAddress(deps, containerId),
     },
     hc,
     (msg) => log(`       ${msg}`),
@@ -178,12 +185,40 @@ async function releasePhase(deps: Deps, p: RunDeployParams, image: string, log: 
   log(`-----> deployment #${p.deploymentId} is live`);
   // The user's wait ends here; the old release drains and stops while the job still holds the app.
   deps.logs.close(logKey(p.deploymentId));
-  if (previous && previous.status === 'running') {
-    await removeContainers(deps, previous.containers);
-    log(`       stopped deployment #${previous.id}`);
-  }
-  await pruneImages(deps, app.id).catch((e: unknown) => deps.logger.warn({ err: e }, 'image pruning failed'));
+  // The old release drains in the background: the app's next deploy need not wait for it.
+  const old = previous && previous.status === 'running' ? previous.containers : [];
+  deps.jobs.background(
+    removeContainers(deps, old)
+      .then(() => pruneImages(deps, app.id))
+      .catch((e: unknown) => deps.logger.warn({ err: e, app: app.name }, 'stopping the previous release failed')),
+  );
   return containerId;
+}
+
+async function fileDigest(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Where to probe the container, or why it cannot be probed. Docker is asked at most every
+ * 150 ms: the probe polls faster than that while the app starts.
+ */
+function containerAddress(deps: Deps, containerId: string): () => Promise<{ ip: string } | { gone: string }> {
+  let last: { at: number; answer: { ip: string } | { gone: string } } | undefined;
+  return async () => {
+    if (last && 'ip' in last.answer && Date.now() - last.at < 150) return last.answer;
+    const c = await deps.docker.inspect(containerId);
+    let answer: { ip: string } | { gone: string };
+    if (!c) answer = { gone: 'the container was removed' };
+    else if (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting' || c.restartCount > 0) {
+      answer = { gone: `the app exited with code ${c.exitCode}${c.error ? ` (${c.error})` : ''} right after starting` };
+    } else if (!c.ip) answer = { gone: 'the container has no address on the Berth network' };
+    else answer = { ip: c.ip };
+    last = { at: Date.now(), answer };
+    return answer;
+  };
 }
 
 async function failDeploy(deps: Deps, p: RunDeployParams, reason: string, made: { image: string | undefined; containerId: string | undefined }): Promise<void> {

@@ -1,15 +1,15 @@
 // Starting a deploy: validates the request, creates the app (when asked) and the build and
 // deployment rows in one transaction, and queues the work. Nothing is written for bad input.
 import { rename } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Invalid, NotFound } from '../../errors.js';
 import type { AppRow, BuildRow, DeploymentRow } from '../../infra/db/rows.js';
 import { validateGitRef, validateGitUrl } from '../../infra/git/git.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from '../apps/names.js';
 import type { Deps } from '../context.js';
 import { runDeploy } from './deploy-runner.js';
+import { logKey, uploadPath, type DeploySource } from './deploy-source.js';
 
-export type DeploySource = { kind: 'upload'; file: string } | { kind: 'git'; url: string; ref: string } | { kind: 'image'; image: string };
+export type { DeploySource } from './deploy-source.js';
 
 export interface StartDeployParams {
   appName: string;
@@ -34,9 +34,6 @@ export function validateImageRef(image: unknown): string {
   }
   return image;
 }
-
-export const logKey = (deploymentId: number): string => `deployment-${deploymentId}`;
-export const uploadPath = (deps: Deps, buildId: number): string => join(deps.config.dataDir, 'uploads', `build-${buildId}.tar.gz`);
 
 /** Validates, records and queues a deploy; the returned `done` settles when it has finished. */
 export async function startDeploy(deps: Deps, p: StartDeployParams): Promise<StartedDeploy> {

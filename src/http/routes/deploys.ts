@@ -65,7 +65,7 @@ export const deployRoutes =
       },
       async (req, reply) => {
         const body = req.body as Readable | undefined;
-        if (!body || typeof (body as Readable).pipe !== 'function') throw Invalid('send the source as a .tar.gz body with Content-Type: application/gzip');
+        if (!body || typeof (body).pipe !== 'function') throw Invalid('send the source as a .tar.gz body with Content-Type: application/gzip');
         const dir = join(deps.config.dataDir, 'uploads');
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         const tmp = join(dir, `tmp-${randomBytes(8).toString('hex')}.tar.gz`);

@@ -4,8 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { getApp } from '../../domain/apps/app-service.js';
+import { appUrls } from '../../domain/apps/urls.js';
 import type { Deps } from '../../domain/context.js';
-import { logKey } from '../../domain/deploys/deploy-service.js';
+import { logKey } from '../../domain/deploys/deploy-source.js';
 import { NotFound } from '../../errors.js';
 import { AppParams, ErrorBody, IdParams, LogsQuery } from '../schemas.js';
 import { openSse } from '../sse.js';
@@ -24,7 +25,8 @@ export const logRoutes =
         (line) => sse.send('line', { line }),
         () => {
           const d = deps.db.deployments.get(id);
-          sse.send('end', { status: d?.status ?? 'unknown', reason: d?.reason ?? null });
+          const app = d ? deps.db.apps.get(d.appId) : undefined;
+          sse.send('end', { status: d?.status ?? 'unknown', reason: d?.reason ?? null, urls: app ? appUrls(app, deps.config) : [] });
           sse.end();
         },
       );

@@ -11,6 +11,7 @@ interface Raw {
   status: BuildStatus;
   image: string | null;
   error: string | null;
+  source_digest: string | null;
   created_at: string;
   finished_at: string | null;
 }
@@ -23,6 +24,7 @@ const toRow = (r: Raw): BuildRow => ({
   status: r.status,
   image: r.image,
   error: r.error,
+  sourceDigest: r.source_digest,
   createdAt: r.created_at,
   finishedAt: r.finished_at,
 });
@@ -49,6 +51,25 @@ export class BuildsRepo {
   /** Builds not in a final state: after a restart these were interrupted. */
   unfinished(): BuildRow[] {
     return this.db.prepare<[], Raw>("SELECT * FROM builds WHERE status NOT IN ('succeeded', 'failed')").all().map(toRow);
+  }
+
+  setDigest(id: number, digest: string): void {
+    this.db.prepare('UPDATE builds SET source_digest = ? WHERE id = ?').run(digest, id);
+  }
+
+  /**
+   * The image of this app's newest succeeded build with this digest whose deployment still
+   * keeps its image, if any.
+   */
+  reusableImage(appId: number, digest: string): string | undefined {
+    const r = this.db
+      .prepare<[number, string], { image: string }>(
+        `SELECT d.image AS image FROM builds b JOIN deployments d ON d.build_id = b.id
+         WHERE b.app_id = ? AND b.source_digest = ? AND b.status = 'succeeded' AND d.image IS NOT NULL
+         ORDER BY b.id DESC LIMIT 1`,
+      )
+      .get(appId, digest);
+    return r?.image;
   }
 
   setStatus(id: number, status: BuildStatus, fields: { image?: string | null; error?: string | null } = {}): void {

@@ -22,7 +22,7 @@ export interface Db {
 }
 
 /** Opens (creating if needed) berth.db in dataDir, or an in-memory database for ':memory:'. */
-export function openDb(dataDir: string | ':memory:'): Db {
+export function openDb(dataDir: string): Db {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });

@@ -56,4 +56,6 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_app ON events(app_id);
   `,
+  // 2: a digest of what a build was made from, so an unchanged source reuses its image
+  `ALTER TABLE builds ADD COLUMN source_digest TEXT;`,
 ];

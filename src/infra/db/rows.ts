@@ -34,6 +34,8 @@ export interface BuildRow {
   status: BuildStatus;
   image: string | null;
   error: string | null;
+  /** sha256 of the source and the build inputs; equal digests build equal images. */
+  sourceDigest: string | null;
   createdAt: string;
   finishedAt: string | null;
 }

@@ -121,7 +121,7 @@ export class DockerEngine {
 
   /** Creates an image from a root file system tarball (docker import). */
   async importImage(rootfsTar: Readable, repo: string, tag: string, changes: string[] = []): Promise<void> {
-    const stream = await this.docker.importImage(rootfsTar as unknown as string, { repo, tag, changes } as object);
+    const stream = await this.docker.importImage(rootfsTar, { repo, tag, changes } as object);
     await new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(stream, (err: Error | null, out: BuildEvent[]) => {
         const bad = out?.find((o) => o.error);

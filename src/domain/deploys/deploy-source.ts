@@ -1,0 +1,9 @@
+// What a deploy is made from, and where its upload and log live: shared by the service that
+// starts deploys and the runner that carries them out.
+import { join } from 'node:path';
+import type { Deps } from '../context.js';
+
+export type DeploySource = { kind: 'upload'; file: string } | { kind: 'git'; url: string; ref: string } | { kind: 'image'; image: string };
+
+export const logKey = (deploymentId: number): string => `deployment-${deploymentId}`;
+export const uploadPath = (deps: Deps, buildId: number): string => join(deps.config.dataDir, 'uploads', `build-${buildId}.tar.gz`);
