@@ -90,13 +90,59 @@ describe('deploying from a git repository', () => {
   });
 });
 
+describe('deploying the other way round, and from an image', () => {
+  it('deploys examples/python-hello from a directory and examples/node-hello from git', async () => {
+    const py = copyExample('python-hello');
+    const r1 = await server.cli(['deploy', py, '--app', 'py-dir']);
+    expect(r1.code, r1.stderr).toBe(0);
+    expect((await get(`${PROXY}/`, { host: 'py-dir.localhost' })).body).toBe('Hello from python-hello!\n');
+
+    const repos = join(work, 'repos2');
+    const src = copyExample('node-hello');
+    const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: src });
+    await git('init', '-q', '-b', 'release');
+    await git('add', '.');
+    await git('commit', '-q', '-m', 'node hello');
+    await run('git', ['clone', '-q', '--bare', src, join(repos, 'node.git')]);
+    const http = await serveGit(repos);
+    try {
+      const r2 = await server.cli(['deploy', '--git', `${http.url}/node.git`, '--ref', 'release', '--app', 'node-git']);
+      expect(r2.code, r2.stderr).toBe(0);
+    } finally {
+      await http.close();
+    }
+    expect((await get(`${PROXY}/default/node-git/`)).body).toBe('Hello from node-hello!\n');
+  });
+
+  it('deploys a prebuilt image and leaves the image itself alone on destroy', async () => {
+    const built = await run('docker', ['build', '-q', '--build-arg', 'BERTH_IMAGE_NODE=berth/node:bookworm', '-t', `${TEST.prefix}/prebuilt:1`, join(ROOT, 'examples', 'node-hello')]);
+    expect(built.code, built.stderr).toBe(0);
+    const r = await server.cli(['deploy', '--image', `${TEST.prefix}/prebuilt:1`, '--app', 'prebuilt']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await get(`${PROXY}/`, { host: 'prebuilt.localhost' })).body).toBe('Hello from node-hello!\n');
+    expect((await server.cli(['destroy', 'prebuilt', '--yes'])).code).toBe(0);
+    expect(await imagesNamed(`${TEST.prefix}/prebuilt:1`)).toEqual([`${TEST.prefix}/prebuilt:1`]);
+    expect(await imagesNamed(`${TEST.prefix}/default/prebuilt`)).toEqual([]);
+    await run('docker', ['rmi', `${TEST.prefix}/prebuilt:1`]);
+  });
+
+  it('refuses an image that is not on the host, with a hint', async () => {
+    const r = await server.cli(['deploy', '--image', 'nowhere/missing:1', '--app', 'ghost']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('image nowhere/missing:1 is not on this host');
+  });
+});
+
 describe('looking at apps', () => {
   it('lists apps with status and URL, as a table and as JSON', async () => {
     const table = await server.cli(['apps']);
     expect(table.stdout).toMatch(/node-hello\s+default\s+running/);
     const json = JSON.parse((await server.cli(['apps', '--json'])).stdout) as { name: string; status: string }[];
     expect(json.map((a) => [a.name, a.status])).toEqual([
+      ['ghost', 'failed'],
+      ['node-git', 'running'],
       ['node-hello', 'running'],
+      ['py-dir', 'running'],
       ['python-hello', 'running'],
     ]);
   });
@@ -111,6 +157,20 @@ describe('looking at apps', () => {
     await get(`${PROXY}/`, { host: 'python-hello.localhost' });
     const r = await eventually(() => server.cli(['logs', 'python-hello']), (x) => x.stdout.includes('GET / HTTP'));
     expect(r.stdout).toContain('python-hello listening on 8000');
+  });
+
+  it('follows the output live with logs -f', async () => {
+    const ac = new AbortController();
+    const lines: string[] = [];
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'berth'), 'logs', 'python-hello', '-f', '-n', '0'], { env: { ...process.env, BERTH_URL: server.url }, signal: ac.signal });
+    child.stdout.on('data', (b: Buffer) => lines.push(...b.toString().split('\n')));
+    child.on('error', () => undefined);
+    await new Promise((r) => setTimeout(r, 1000));
+    await get(`${PROXY}/followed-path`, { host: 'python-hello.localhost' });
+    await eventually(async () => lines.join('\n'), (t) => t.includes('GET /followed-path'), 10_000);
+    ac.abort();
+    expect(lines.join('\n')).toContain('GET /followed-path');
   });
 
   it('reports a missing app with a clear error and exit code', async () => {
@@ -136,7 +196,7 @@ describe('destroying an app', () => {
     expect((await get(`${PROXY}/default/node-hello/`)).status).toBe(404);
     expect((await server.cli(['status', 'node-hello'])).code).toBe(3);
     const left = JSON.parse((await server.cli(['apps', '--json'])).stdout) as { name: string }[];
-    expect(left.map((a) => a.name)).toEqual(['python-hello']);
+    expect(left.map((a) => a.name)).not.toContain('node-hello');
   });
 
   it('refuses to destroy without confirmation when not on a terminal', async () => {
