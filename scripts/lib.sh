@@ -3,16 +3,19 @@
 
 say() { printf '==> %s\n' "$*"; }
 
-# npm ci only when package-lock.json changed since the last install (better-sqlite3 compiles
-# from source, about a minute).
+# Installs the locked dependency tree when package-lock.json changed since the last install
+# (better-sqlite3 compiles from source, about a minute). `npm install` rather than `npm ci`:
+# this npm leaves other platforms' optional packages (rollup's, esbuild's) out of the lock
+# file and then `npm ci` refuses that same file as out of sync; `npm install` installs the
+# locked versions and leaves the lock file as it is.
 install_node_modules() {
   local stamp=node_modules/.berth-lock-hash want
   want=$(sha256sum package-lock.json | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     say "npm dependencies up to date"
   else
-    say "installing npm dependencies (npm ci)"
-    npm ci --no-audit --no-fund
+    say "installing npm dependencies"
+    npm install --no-audit --no-fund
     echo "$want" >"$stamp"
   fi
 }
