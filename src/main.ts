@@ -30,6 +30,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     import('./infra/proxy/caddy.js'),
     import('./jobs/queue.js'),
   ]);
+  const { SecretBox } = await import('./infra/secrets/secret-box.js');
   const config = loadConfig(process.env, flags);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = pino({ level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info' });
@@ -47,6 +48,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     logs: new LogStore(join(config.dataDir, 'logs')),
     jobs: new JobQueue(config.maxConcurrentDeploys),
     logger,
+    secrets: SecretBox.open(join(config.dataDir, 'secret.key')),
     instanceId,
   };
   try {

@@ -8,6 +8,7 @@ import { registerApps } from './commands/apps.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerImages } from './commands/images.js';
 import { registerLogs } from './commands/logs.js';
+import { registerReleases } from './commands/releases.js';
 import { registerServer } from './commands/server.js';
 import { serverUrl, type CliContext, type HostOps } from './context.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDeploy(program, ctx);
   registerApps(program, ctx);
   registerLogs(program, ctx);
+  registerReleases(program, ctx);
   return program;
 }
 

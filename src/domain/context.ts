@@ -5,6 +5,7 @@ import type { Db } from '../infra/db/database.js';
 import type { DockerEngine } from '../infra/docker/engine.js';
 import type { LogStore } from '../infra/logs/log-store.js';
 import type { CaddyProxy } from '../infra/proxy/caddy.js';
+import type { SecretBox } from '../infra/secrets/secret-box.js';
 import type { JobQueue } from '../jobs/queue.js';
 
 export interface Logger {
@@ -21,6 +22,8 @@ export interface Deps {
   logs: LogStore;
   jobs: JobQueue;
   logger: Logger;
+  /** Seals config vars at rest. */
+  secrets: SecretBox;
   /** Identifies what this Berth created on a shared Docker Engine (label berth.instance). */
   instanceId: string;
 }

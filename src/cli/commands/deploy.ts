@@ -5,8 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { validateAppName, validateOwnerName } from '../../domain/apps/names.js';
-import { Failed, Invalid } from '../../errors.js';
+import { Invalid } from '../../errors.js';
 import type { CliContext } from '../context.js';
+import { followDeploy, type Started } from '../follow.js';
 import { packDirectory } from '../pack.js';
 
 interface DeployOpts {
@@ -17,17 +18,6 @@ interface DeployOpts {
   image?: string;
   detach?: boolean;
   json?: boolean;
-}
-
-interface Started {
-  app: string;
-  deployment: { id: number; status: string; reason: string | null };
-}
-
-interface AppView {
-  name: string;
-  status: string;
-  urls: string[];
 }
 
 /**
@@ -108,24 +98,11 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
           await rm(packed.file, { force: true });
         }
       }
-      const id = res.deployment.id;
       if (o.detach) {
         if (o.json) ctx.out(JSON.stringify(res, null, 2));
-        else ctx.out(`deploy #${id} of ${res.app} started; follow it with: berth status ${res.app}`);
+        else ctx.out(`deploy #${res.deployment.id} of ${res.app} started; follow it with: berth status ${res.app}`);
         return;
       }
-      let end: { status: string; reason: string | null; urls?: string[] } = { status: 'unknown', reason: null };
-      await client.stream(`/api/v1/deployments/${id}/log`, { follow: true }, (ev) => {
-        if (ev.event === 'line' && !o.json) ctx.out((ev.data as { line: string }).line);
-        if (ev.event === 'end') end = ev.data as typeof end;
-      });
-      const urls = end.urls ?? (await client.request<AppView>('GET', `/api/v1/apps/${encodeURIComponent(res.app)}`)).urls;
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      if (o.json) ctx.out(JSON.stringify({ app: res.app, deployment: id, status: end.status, reason: end.reason, urls }, null, 2));
-      if (end.status !== 'running') throw Failed(`deploy #${id} of ${res.app} failed: ${end.reason ?? end.status}`);
-      if (!o.json) {
-        ctx.out(`\n=====> ${res.app} deployed in ${seconds}s`);
-        for (const u of urls) ctx.out(`       ${u}`);
-      }
+      await followDeploy(ctx, client, res, { json: o.json, since: started, verb: 'deploy' });
     });
 }

@@ -6,9 +6,10 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, Failed, messageOf } from '../../errors.js';
-import type { DeploymentRow } from '../../infra/db/rows.js';
+import type { DeploymentRow, ReleaseRow } from '../../infra/db/rows.js';
 import { cloneRepo } from '../../infra/git/git.js';
 import { resolveHealthCheck, type Manifest } from '../apps/manifest.js';
+import { readConfig, sealSnapshot, storeConfig } from '../config-vars/config-service.js';
 import { LABELS, type Deps } from '../context.js';
 import { probe } from '../health/probe.js';
 import { extractUpload, readManifest, requireDockerfile } from '../source/source.js';
@@ -129,6 +130,8 @@ function applyManifest(deps: Deps, appId: number, m: Manifest, log: (l: string) 
 
 async function releasePhase(deps: Deps, p: RunDeployParams, image: string, log: (l: string) => void): Promise<string> {
   const app = deps.db.apps.get(p.appId)!;
+  // Config vars override the manifest's env; a config change or rollback brings its own set.
+  const config = p.source.kind === 'image' && p.source.config ? p.source.config : readConfig(deps, app.id);
   const port = app.port ?? (await deps.docker.image(image))?.exposedPorts[0] ?? DEFAULT_PORT;
   transitionDeployment(deps.db, p.deploymentId, 'starting', { image, port });
 
@@ -137,7 +140,7 @@ async function releasePhase(deps: Deps, p: RunDeployParams, image: string, log: 
   const containerId = await deps.docker.run({
     name,
     image,
-    env: { ...app.env, PORT: String(port) },
+    env: { ...app.env, ...config, PORT: String(port) },
     labels: {
       [LABELS.instance]: deps.instanceId,
       [LABELS.app]: app.name,
@@ -178,11 +181,15 @@ async function releasePhase(deps: Deps, p: RunDeployParams, image: string, log: 
   const c = await deps.docker.inspect(containerId);
   await syncRoutes(deps, { appId: app.id, upstreams: [`${c!.ip}:${port}`] });
   const previous = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
+  let release: ReleaseRow | undefined;
   transitionDeployment(deps.db, p.deploymentId, 'running', {}, () => {
     deps.db.apps.setCurrentDeployment(app.id, p.deploymentId);
     if (previous && previous.status === 'running') transitionDeployment(deps.db, previous.id, 'stopped', { reason: `replaced by deployment #${p.deploymentId}` });
+    storeConfig(deps, app.id, config);
+    release = deps.db.releases.insert({ appId: app.id, deploymentId: p.deploymentId, image, config: sealSnapshot(deps, config), description: describeSource(p) });
+    deps.db.events.add({ appId: app.id, subject: `release:${release.id}`, kind: 'release.created', message: `v${release.version}: ${release.description}` });
   });
-  log(`-----> deployment #${p.deploymentId} is live`);
+  log(`-----> release v${release!.version} is live (deployment #${p.deploymentId})`);
   // The user's wait ends here; the old release drains and stops while the job still holds the app.
   deps.logs.close(logKey(p.deploymentId));
   // The old release drains in the background: the app's next deploy need not wait for it.
@@ -199,6 +206,14 @@ async function fileDigest(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** A release's one-line description of where it came from. */
+function describeSource(p: RunDeployParams): string {
+  const s = p.source;
+  if (s.kind === 'image') return s.note ?? `deploy of image ${s.image}`;
+  if (s.kind === 'git') return `deploy of ${s.url} at ${s.ref}`;
+  return `deploy of uploaded source (build #${p.buildId})`;
 }
 
 /**

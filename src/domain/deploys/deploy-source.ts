@@ -3,7 +3,17 @@
 import { join } from 'node:path';
 import type { Deps } from '../context.js';
 
-export type DeploySource = { kind: 'upload'; file: string } | { kind: 'git'; url: string; ref: string } | { kind: 'image'; image: string };
+export type DeploySource =
+  | { kind: 'upload'; file: string }
+  | { kind: 'git'; url: string; ref: string }
+  | {
+      kind: 'image';
+      image: string;
+      /** Config vars to release with, instead of the current ones (config changes, rollbacks). */
+      config?: Record<string, string>;
+      /** What the release says it is, e.g. "rollback to v3". */
+      note?: string;
+    };
 
 export const logKey = (deploymentId: number): string => `deployment-${deploymentId}`;
 export const uploadPath = (deps: Deps, buildId: number): string => join(deps.config.dataDir, 'uploads', `build-${buildId}.tar.gz`);

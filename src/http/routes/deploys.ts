@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../../domain/context.js';
-import { startDeploy, type DeploySource, type StartedDeploy } from '../../domain/deploys/deploy-service.js';
-import { Failed, Invalid, NotFound } from '../../errors.js';
+import { startDeploy, type DeploySource } from '../../domain/deploys/deploy-service.js';
+import { deployAnswer } from '../deploy-answer.js';
+import { Invalid, NotFound } from '../../errors.js';
 import { AppParams, DeployBody, DeployQuery, Deployment, ErrorBody, IdParams, StartedDeploy as StartedSchema } from '../schemas.js';
 
 const MAX_UPLOAD = 512 * 1024 * 1024;
@@ -17,14 +18,6 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody,
 export const deployRoutes =
   (deps: Deps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    /** 202 with the new rows; or, with ?wait=true, 201 once live and 422 with the reason once failed. */
-    const answer = async (started: StartedDeploy, wait: boolean | undefined) => {
-      if (!wait) return { code: 202, body: { app: started.app.name, build: started.build, deployment: started.deployment } };
-      const final = await started.done;
-      if (final.status !== 'running') throw Failed(final.reason ?? `deployment ended ${final.status}`);
-      return { code: 201, body: { app: started.app.name, build: deps.db.builds.get(started.build.id)!, deployment: final } };
-    };
-
     app.post(
       '/apps/:app/deploys',
       {
@@ -42,7 +35,7 @@ export const deployRoutes =
         if ((git ? 1 : 0) + (image ? 1 : 0) !== 1) throw Invalid('give exactly one source: git {url, ref} or image');
         const source: DeploySource = git ? { kind: 'git', url: git.url, ref: git.ref ?? 'main' } : { kind: 'image', image: image! };
         const started = await startDeploy(deps, { appName: req.params.app, create: req.query.create ? { owner: req.query.owner } : undefined, source });
-        const { code, body } = await answer(started, req.query.wait);
+        const { code, body } = await deployAnswer(deps, started, req.query.wait);
         return reply.status(code).send(body);
       },
     );
@@ -76,7 +69,7 @@ export const deployRoutes =
             create: req.query.create ? { owner: req.query.owner } : undefined,
             source: { kind: 'upload', file: tmp },
           });
-          const { code, body: out } = await answer(started, req.query.wait);
+          const { code, body: out } = await deployAnswer(deps, started, req.query.wait);
           return await reply.status(code).send(out);
         } finally {
           await rm(tmp, { force: true });

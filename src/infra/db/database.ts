@@ -8,12 +8,16 @@ import { AppsRepo } from './apps-repo.js';
 import { BuildsRepo } from './builds-repo.js';
 import { DeploymentsRepo } from './deployments-repo.js';
 import { EventsRepo } from './events-repo.js';
+import { ConfigVarsRepo } from './config-vars-repo.js';
+import { ReleasesRepo } from './releases-repo.js';
 
 export interface Db {
   apps: AppsRepo;
   builds: BuildsRepo;
   deployments: DeploymentsRepo;
   events: EventsRepo;
+  configVars: ConfigVarsRepo;
+  releases: ReleasesRepo;
   /** Runs fn in one transaction: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
   getMeta(key: string): string | undefined;
@@ -42,6 +46,8 @@ export function openDb(dataDir: string): Db {
     builds: new BuildsRepo(sqlite),
     deployments: new DeploymentsRepo(sqlite),
     events: new EventsRepo(sqlite),
+    configVars: new ConfigVarsRepo(sqlite),
+    releases: new ReleasesRepo(sqlite),
     tx: <T>(fn: () => T): T => sqlite.transaction(fn)(),
     getMeta: (key) => getMeta.get(key)?.value,
     setMeta: (key, value) => void setMeta.run(key, value),

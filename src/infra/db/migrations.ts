@@ -58,4 +58,25 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: a digest of what a build was made from, so an unchanged source reuses its image
   `ALTER TABLE builds ADD COLUMN source_digest TEXT;`,
+  // 3: config vars (sealed) and releases (image + sealed config snapshot), vN per app
+  `
+  CREATE TABLE config_vars (
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (app_id, key)
+  );
+
+  CREATE TABLE releases (
+    id INTEGER PRIMARY KEY,
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    deployment_id INTEGER REFERENCES deployments(id) ON DELETE SET NULL,
+    image TEXT NOT NULL,
+    config TEXT NOT NULL,
+    description TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (app_id, version)
+  );
+  `,
 ];

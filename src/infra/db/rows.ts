@@ -61,3 +61,15 @@ export interface EventRow {
   message: string;
   createdAt: string;
 }
+
+export interface ReleaseRow {
+  id: number;
+  appId: number;
+  version: number;
+  deploymentId: number | null;
+  image: string;
+  /** Sealed JSON of the config vars this release runs with. */
+  config: string;
+  description: string;
+  createdAt: string;
+}

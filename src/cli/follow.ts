@@ -1,0 +1,32 @@
+// Following a deploy the server has started (a deploy, a config change, a rollback): stream
+// its log, then print the URLs, or fail with the reason.
+import { Failed } from '../errors.js';
+import type { ApiClient } from './client.js';
+import type { CliContext } from './context.js';
+
+export interface Started {
+  app: string;
+  deployment: { id: number; status: string; reason: string | null };
+}
+
+interface End {
+  status: string;
+  reason: string | null;
+  urls?: string[];
+}
+
+export async function followDeploy(ctx: CliContext, client: ApiClient, started: Started, o: { json?: boolean | undefined; since: number; verb: string }): Promise<void> {
+  const id = started.deployment.id;
+  let end: End = { status: 'unknown', reason: null };
+  await client.stream(`/api/v1/deployments/${id}/log`, { follow: true }, (ev) => {
+    if (ev.event === 'line' && !o.json) ctx.out((ev.data as { line: string }).line);
+    if (ev.event === 'end') end = ev.data as End;
+  });
+  const urls = end.urls ?? (await client.request<{ urls: string[] }>('GET', `/api/v1/apps/${encodeURIComponent(started.app)}`)).urls;
+  if (o.json) ctx.out(JSON.stringify({ app: started.app, deployment: id, status: end.status, reason: end.reason, urls }, null, 2));
+  if (end.status !== 'running') throw Failed(`${o.verb} #${id} of ${started.app} failed: ${end.reason ?? end.status}`);
+  if (!o.json) {
+    ctx.out(`\n=====> ${started.app} ${o.verb} done in ${((Date.now() - o.since) / 1000).toFixed(1)}s`);
+    for (const u of urls) ctx.out(`       ${u}`);
+  }
+}

@@ -1,0 +1,73 @@
+// Releases as users see them: the history (vN: image, config keys, description), rollbacks
+// to a kept image, and config changes, each rolled out as a new release with zero downtime.
+import { Conflict, Failed, Invalid, NotFound } from '../../errors.js';
+import { getApp } from '../apps/app-service.js';
+import { applyChange, describeChange, openSnapshot, readConfig, storeConfig, type ConfigChange } from '../config-vars/config-service.js';
+import type { Deps } from '../context.js';
+import { startDeploy, type StartedDeploy } from '../deploys/deploy-service.js';
+
+export interface ReleaseView {
+  version: number;
+  image: string;
+  description: string;
+  configKeys: string[];
+  current: boolean;
+  deploymentId: number | null;
+  createdAt: string;
+}
+
+export function listReleases(deps: Deps, appName: string): ReleaseView[] {
+  const app = getApp(deps, appName);
+  return deps.db.releases.listForApp(app.id).map((r) => ({
+    version: r.version,
+    image: r.image,
+    description: r.description,
+    configKeys: Object.keys(openSnapshot(deps, r.config)).sort(),
+    current: r.deploymentId !== null && r.deploymentId === app.currentDeploymentId,
+    deploymentId: r.deploymentId,
+    createdAt: r.createdAt,
+  }));
+}
+
+/** The release the app runs now, if any. */
+function currentRelease(deps: Deps, currentDeploymentId: number | null) {
+  return currentDeploymentId === null ? undefined : deps.db.releases.byDeployment(currentDeploymentId);
+}
+
+/**
+ * Rolls back to `version` (default: the one before the current release) by deploying its kept
+ * image with its config: a new release, no rebuild.
+ */
+export async function rollback(deps: Deps, appName: string, version?: number): Promise<StartedDeploy> {
+  const app = getApp(deps, appName);
+  const current = currentRelease(deps, app.currentDeploymentId);
+  const target = version ?? (current ? current.version - 1 : undefined);
+  if (target === undefined || target < 1) throw Invalid(`${app.name} has no earlier release to roll back to`);
+  const release = deps.db.releases.byVersion(app.id, target);
+  if (!release) throw NotFound(`${app.name} has no release v${target}`, { hint: `run \`berth releases ${app.name}\`` });
+  if (!(await deps.docker.image(release.image))) {
+    throw Failed(`the image of v${target} was pruned (Berth keeps the last ${deps.config.keepImages}); deploy that source again instead`);
+  }
+  return startDeploy(deps, { appName: app.name, source: { kind: 'image', image: release.image, config: openSnapshot(deps, release.config), note: `rollback to v${target}` } });
+}
+
+export type ConfigOutcome = { rolledOut: StartedDeploy } | { stored: true };
+
+/**
+ * Changes config vars. An app with a running release gets a new release with the new config
+ * (the vars are stored only once it is live); an app with none just stores them.
+ */
+export async function changeConfig(deps: Deps, appName: string, change: ConfigChange): Promise<ConfigOutcome> {
+  const app = getApp(deps, appName);
+  const next = applyChange(readConfig(deps, app.id), change);
+  const current = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
+  if (!current || current.status !== 'running' || !current.image) {
+    if (deps.jobs.busy(`app-${app.id}`)) throw Conflict(`${app.name} is being deployed; change its config when the deploy has finished`);
+    deps.db.tx(() => {
+      storeConfig(deps, app.id, next);
+      deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'config.changed', message: describeChange(change) });
+    });
+    return { stored: true };
+  }
+  return { rolledOut: await startDeploy(deps, { appName: app.name, source: { kind: 'image', image: current.image, config: next, note: describeChange(change) } }) };
+}

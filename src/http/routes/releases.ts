@@ -1,0 +1,87 @@
+// Releases and config vars: history, rollback, and config changes rolled out as releases.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { getApp } from '../../domain/apps/app-service.js';
+import { presentConfig, readConfig } from '../../domain/config-vars/config-service.js';
+import type { Deps } from '../../domain/context.js';
+import { changeConfig, listReleases, rollback } from '../../domain/releases/release-service.js';
+import { deployAnswer } from '../deploy-answer.js';
+import { AppParams, DeployQuery, ErrorBody, StartedDeploy } from '../schemas.js';
+
+const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
+const Release = Type.Object({
+  version: Type.Integer(),
+  image: Type.String(),
+  description: Type.String(),
+  configKeys: Type.Array(Type.String()),
+  current: Type.Boolean(),
+  deploymentId: Type.Union([Type.Integer(), Type.Null()]),
+  createdAt: Type.String(),
+});
+const ConfigBody = Type.Object({ config: Type.Record(Type.String(), Type.String()) });
+const WaitQuery = Type.Object({ wait: DeployQuery.properties.wait });
+
+export const releaseRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/apps/:app/releases',
+      { schema: { summary: "An app's releases, newest first (config keys, never values)", tags: ['releases'], params: AppParams, response: { 200: Type.Array(Release), ...errors } } },
+      async (req) => listReleases(deps, req.params.app),
+    );
+
+    app.post(
+      '/apps/:app/rollback',
+      {
+        schema: {
+          summary: 'Roll back to a release (default: the one before the current), reusing its image: a new release',
+          tags: ['releases'],
+          params: AppParams,
+          querystring: WaitQuery,
+          body: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+          response: { 201: StartedDeploy, 202: StartedDeploy, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { code, body } = await deployAnswer(deps, await rollback(deps, req.params.app, req.body.version), req.query.wait);
+        return reply.status(code).send(body);
+      },
+    );
+
+    app.get(
+      '/apps/:app/config',
+      {
+        schema: {
+          summary: "An app's config vars; values are masked unless ?reveal=true",
+          tags: ['config'],
+          params: AppParams,
+          querystring: Type.Object({ reveal: Type.Optional(Type.Boolean()) }),
+          response: { 200: ConfigBody, ...errors },
+        },
+      },
+      async (req) => ({ config: presentConfig(readConfig(deps, getApp(deps, req.params.app).id), req.query.reveal ?? false) }),
+    );
+
+    app.patch(
+      '/apps/:app/config',
+      {
+        schema: {
+          summary: 'Set and unset config vars; a running app gets a new release with zero downtime',
+          tags: ['config'],
+          params: AppParams,
+          querystring: WaitQuery,
+          body: Type.Object(
+            { set: Type.Optional(Type.Record(Type.String(), Type.String(), { maxProperties: 500 })), unset: Type.Optional(Type.Array(Type.String(), { maxItems: 500 })) },
+            { additionalProperties: false },
+          ),
+          response: { 200: ConfigBody, 201: StartedDeploy, 202: StartedDeploy, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const outcome = await changeConfig(deps, req.params.app, req.body);
+        if ('stored' in outcome) return reply.status(200).send({ config: presentConfig(readConfig(deps, getApp(deps, req.params.app).id), false) });
+        const { code, body } = await deployAnswer(deps, outcome.rolledOut, req.query.wait);
+        return reply.status(code).send(body);
+      },
+    );
+  };

@@ -1,0 +1,53 @@
+// The releases table: vN per app, each an image and a sealed config snapshot.
+import type Database from 'better-sqlite3';
+import type { ReleaseRow } from './rows.js';
+import { now } from './time.js';
+
+interface Raw {
+  id: number;
+  app_id: number;
+  version: number;
+  deployment_id: number | null;
+  image: string;
+  config: string;
+  description: string;
+  created_at: string;
+}
+
+const toRow = (r: Raw): ReleaseRow => ({
+  id: r.id,
+  appId: r.app_id,
+  version: r.version,
+  deploymentId: r.deployment_id,
+  image: r.image,
+  config: r.config,
+  description: r.description,
+  createdAt: r.created_at,
+});
+
+export class ReleasesRepo {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Adds the app's next version. */
+  insert(r: { appId: number; deploymentId: number; image: string; config: string; description: string }): ReleaseRow {
+    const next = this.db.prepare<[number], { v: number | null }>('SELECT MAX(version) AS v FROM releases WHERE app_id = ?').get(r.appId)?.v ?? 0;
+    const info = this.db
+      .prepare('INSERT INTO releases (app_id, version, deployment_id, image, config, description, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(r.appId, next + 1, r.deploymentId, r.image, r.config, r.description, now());
+    return toRow(this.db.prepare<[number], Raw>('SELECT * FROM releases WHERE id = ?').get(Number(info.lastInsertRowid))!);
+  }
+
+  listForApp(appId: number, limit = 100): ReleaseRow[] {
+    return this.db.prepare<[number, number], Raw>('SELECT * FROM releases WHERE app_id = ? ORDER BY version DESC LIMIT ?').all(appId, limit).map(toRow);
+  }
+
+  byVersion(appId: number, version: number): ReleaseRow | undefined {
+    const r = this.db.prepare<[number, number], Raw>('SELECT * FROM releases WHERE app_id = ? AND version = ?').get(appId, version);
+    return r && toRow(r);
+  }
+
+  byDeployment(deploymentId: number): ReleaseRow | undefined {
+    const r = this.db.prepare<[number], Raw>('SELECT * FROM releases WHERE deployment_id = ?').get(deploymentId);
+    return r && toRow(r);
+  }
+}
