@@ -30,6 +30,8 @@ export interface Config {
   maxConcurrentDeploys: number;
   /** How many past deployment images per app are kept for rollbacks. */
   keepImages: number;
+  /** After a switch, how long the old release keeps its in-flight requests before SIGTERM. */
+  drainSeconds: number;
 }
 
 /** Where each setting comes from, by name; flags win over the environment. */
@@ -54,6 +56,7 @@ const KEYS = {
   cpus: 'BERTH_DEFAULT_CPUS',
   maxConcurrentDeploys: 'BERTH_MAX_CONCURRENT_DEPLOYS',
   keepImages: 'BERTH_KEEP_IMAGES',
+  drainSeconds: 'BERTH_DRAIN_SECONDS',
 } as const;
 
 export const DEFAULT_IMAGES: BaseImages = {
@@ -136,6 +139,7 @@ export function parseConfig(src: ConfigSource): Config {
     defaultCpus: num('cpus', 1, 0.01, 256),
     maxConcurrentDeploys: int('maxConcurrentDeploys', 2, 1, 64),
     keepImages: int('keepImages', 3, 1, 100),
+    drainSeconds: int('drainSeconds', 5, 0, 3600),
   };
   if (problems.length > 0) {
     throw Invalid(`invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -161,6 +161,7 @@ async function releasePhase(deps: Deps, p: RunDeployParams, image: string, log: 
   const result = await probe(
     {
       port,
+      host: `${app.name}.${deps.config.domain}`,
       address: containerAddress(deps, containerId),
     },
     hc,
@@ -192,10 +193,13 @@ async function releasePhase(deps: Deps, p: RunDeployParams, image: string, log: 
   log(`-----> release v${release!.version} is live (deployment #${p.deploymentId})`);
   // The user's wait ends here; the old release drains and stops while the job still holds the app.
   deps.logs.close(logKey(p.deploymentId));
-  // The old release drains in the background: the app's next deploy need not wait for it.
+  // The old release drains in the background (no new requests reach it; in-flight ones get
+  // drainSeconds, then SIGTERM): the app's next deploy need not wait for it.
   const old = previous && previous.status === 'running' ? previous.containers : [];
+  const drain = old.length > 0 ? new Promise((r) => setTimeout(r, deps.config.drainSeconds * 1000)) : Promise.resolve();
   deps.jobs.background(
-    removeContainers(deps, old)
+    drain
+      .then(() => removeContainers(deps, old))
       .then(() => pruneImages(deps, app.id))
       .catch((e: unknown) => deps.logger.warn({ err: e, app: app.name }, 'stopping the previous release failed')),
   );

@@ -34,7 +34,7 @@ describe('probe', () => {
     const port = await listen(() => 503);
     const heard: string[] = [];
     const r = await probe({ port, address: local }, hc, (m) => heard.push(m));
-    expect(r).toMatchObject({ ok: false, attempts: 3, error: 'GET /health answered 503', fatal: false });
+    expect(r).toMatchObject({ ok: false, attempts: 3, error: `GET http://127.0.0.1:${port}/health answered 503`, fatal: false });
     expect(heard).toHaveLength(3);
   });
 

@@ -7,6 +7,8 @@ export interface ProbeTarget {
   /** Returns the container's address, or why it cannot be probed (it exited, say). */
   address(): Promise<{ ip: string } | { gone: string }>;
   port: number;
+  /** The Host header sent, as the proxy would: the app's own host name. */
+  host?: string;
 }
 
 export type ProbeResult = { ok: true; attempts: number } | { ok: false; attempts: number; error: string; fatal: boolean };
@@ -50,12 +52,12 @@ export async function probe(target: ProbeTarget, hc: HealthCheck, onAttempt: (ms
       const url = `http://${addr.ip}:${target.port}${hc.path}`;
       let refused = false;
       try {
-        const status = await httpStatus(url, hc.timeoutMs);
+        const status = await httpStatus(url, hc.timeoutMs, target.host);
         if (status < 400) return { ok: true, attempts: attempt };
-        error = `GET ${hc.path} answered ${status}`;
+        error = `GET ${url}${target.host ? ` (Host: ${target.host})` : ''} answered ${status}`;
       } catch (e) {
         refused = (e as NodeJS.ErrnoException).code === 'ECONNREFUSED';
-        error = `GET ${url}: ${refused ? `connection refused (is the app listening on $PORT=${target.port}?)` : (e as Error).message}`;
+        error = `GET ${url}${target.host ? ` (Host: ${target.host})` : ''}: ${refused ? `connection refused (is the app listening on $PORT=${target.port}?)` : (e as Error).message}`;
       }
       if (!refused || Date.now() + STARTUP_POLL_MS >= attemptEnds) break;
       await sleep(STARTUP_POLL_MS);
