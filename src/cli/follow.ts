@@ -15,7 +15,7 @@ interface End {
   urls?: string[];
 }
 
-export async function followDeploy(ctx: CliContext, client: ApiClient, started: Started, o: { json?: boolean | undefined; since: number; verb: string }): Promise<void> {
+export async function followDeploy(ctx: CliContext, client: ApiClient, started: Started, o: { json?: boolean | undefined; since: number; verb: string; done: string }): Promise<void> {
   const id = started.deployment.id;
   let end: End = { status: 'unknown', reason: null };
   await client.stream(`/api/v1/deployments/${id}/log`, { follow: true }, (ev) => {
@@ -26,7 +26,7 @@ export async function followDeploy(ctx: CliContext, client: ApiClient, started: 
   if (o.json) ctx.out(JSON.stringify({ app: started.app, deployment: id, status: end.status, reason: end.reason, urls }, null, 2));
   if (end.status !== 'running') throw Failed(`${o.verb} #${id} of ${started.app} failed: ${end.reason ?? end.status}`);
   if (!o.json) {
-    ctx.out(`\n=====> ${started.app} ${o.verb} done in ${((Date.now() - o.since) / 1000).toFixed(1)}s`);
+    ctx.out(`\n=====> ${started.app} ${o.done} in ${((Date.now() - o.since) / 1000).toFixed(1)}s`);
     for (const u of urls) ctx.out(`       ${u}`);
   }
 }

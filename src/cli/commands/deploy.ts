@@ -103,6 +103,6 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
         else ctx.out(`deploy #${res.deployment.id} of ${res.app} started; follow it with: berth status ${res.app}`);
         return;
       }
-      await followDeploy(ctx, client, res, { json: o.json, since: started, verb: 'deploy' });
+      await followDeploy(ctx, client, res, { json: o.json, since: started, verb: 'deploy', done: 'deployed' });
     });
 }

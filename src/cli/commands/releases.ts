@@ -52,7 +52,7 @@ export function registerReleases(program: Command, ctx: CliContext): void {
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw Invalid(`version ${JSON.stringify(version)} is not like v3`);
       const client = ctx.client();
       const started = await client.request<Started>('POST', path(app, '/rollback'), { json: v === undefined ? {} : { version: v } });
-      await followDeploy(ctx, client, started, { json: o.json, since, verb: 'rollback' });
+      await followDeploy(ctx, client, started, { json: o.json, since, verb: 'rollback', done: 'rolled back' });
     });
 
   program
@@ -69,7 +69,7 @@ export function registerReleases(program: Command, ctx: CliContext): void {
         const body = first === 'set' ? { set: parsePairs(rest) } : { unset: rest };
         const res = await client.request<Started | { config: Record<string, string> }>('PATCH', path(app, '/config'), { json: body });
         if ('config' in res) return ctx.out(o.json ? JSON.stringify(res, null, 2) : `config of ${app} changed; it applies from the next deploy`);
-        return followDeploy(ctx, client, res, { json: o.json, since, verb: 'config change' });
+        return followDeploy(ctx, client, res, { json: o.json, since, verb: 'config change', done: 'released with the new config' });
       }
       if (words.length !== 1) throw Invalid('usage: berth config APP | berth config set APP KEY=VALUE... | berth config unset APP KEY...');
       const res = await client.request<{ config: Record<string, string> }>('GET', path(first!, '/config'), { query: { reveal: o.reveal ?? false } });

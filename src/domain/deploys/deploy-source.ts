@@ -13,6 +13,8 @@ export type DeploySource =
       config?: Record<string, string>;
       /** What the release says it is, e.g. "rollback to v3". */
       note?: string;
+      /** Process commands of the release being re-deployed (else: web runs the image's CMD). */
+      processes?: Record<string, string>;
     };
 
 export const logKey = (deploymentId: number): string => `deployment-${deploymentId}`;

@@ -48,7 +48,11 @@ export async function rollback(deps: Deps, appName: string, version?: number): P
   if (!(await deps.docker.image(release.image))) {
     throw Failed(`the image of v${target} was pruned (Berth keeps the last ${deps.config.keepImages}); deploy that source again instead`);
   }
-  return startDeploy(deps, { appName: app.name, source: { kind: 'image', image: release.image, config: openSnapshot(deps, release.config), note: `rollback to v${target}` } });
+  const processes = (release.deploymentId !== null ? deps.db.deployments.get(release.deploymentId)?.processes : undefined) ?? { web: '' };
+  return startDeploy(deps, {
+    appName: app.name,
+    source: { kind: 'image', image: release.image, config: openSnapshot(deps, release.config), note: `rollback to v${target}`, processes },
+  });
 }
 
 export type ConfigOutcome = { rolledOut: StartedDeploy } | { stored: true };
@@ -69,5 +73,10 @@ export async function changeConfig(deps: Deps, appName: string, change: ConfigCh
     });
     return { stored: true };
   }
-  return { rolledOut: await startDeploy(deps, { appName: app.name, source: { kind: 'image', image: current.image, config: next, note: describeChange(change) } }) };
+  return {
+    rolledOut: await startDeploy(deps, {
+      appName: app.name,
+      source: { kind: 'image', image: current.image, config: next, note: describeChange(change), processes: current.processes },
+    }),
+  };
 }

@@ -2,17 +2,19 @@
 // running containers; the whole table is computed, then applied in one atomic change.
 import { routeTable, type RoutedApp } from '../../infra/proxy/route-table.js';
 import { appHosts, appPathPrefix } from '../apps/urls.js';
-import type { Deps } from '../context.js';
+import { LABELS, type Deps } from '../context.js';
 
 export interface RouteOverride {
   appId: number;
   upstreams: string[];
 }
 
-/** Upstreams (ip:port) of a deployment's containers that are running now. */
+/** Upstreams (ip:port) of a deployment's web containers that are running now. */
 export async function upstreamsOf(deps: Deps, containerIds: string[], port: number): Promise<string[]> {
   const infos = await Promise.all(containerIds.map((id) => deps.docker.inspect(id)));
-  return infos.filter((i) => i && i.state === 'running' && i.ip).map((i) => `${i!.ip}:${port}`);
+  return infos
+    .filter((i) => i && i.state === 'running' && i.ip && (i.labels[LABELS.process] ?? 'web') === 'web')
+    .map((i) => `${i!.ip}:${port}`);
 }
 
 /** Applies the routes the database describes; `override` routes one app to given upstreams instead. */

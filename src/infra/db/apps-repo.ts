@@ -11,6 +11,7 @@ interface Raw {
   healthcheck: string;
   env: string;
   domains: string;
+  formation: string;
   current_deployment_id: number | null;
   created_at: string;
   updated_at: string;
@@ -24,6 +25,7 @@ const toRow = (r: Raw): AppRow => ({
   healthcheck: JSON.parse(r.healthcheck) as HealthCheckSettings,
   env: JSON.parse(r.env) as Record<string, string>,
   domains: JSON.parse(r.domains) as string[],
+  formation: JSON.parse(r.formation) as Record<string, number>,
   currentDeploymentId: r.current_deployment_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -80,6 +82,10 @@ export class AppsRepo {
         now(),
         id,
       );
+  }
+
+  setFormation(id: number, formation: Record<string, number>): void {
+    this.db.prepare('UPDATE apps SET formation = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(formation), now(), id);
   }
 
   setCurrentDeployment(id: number, deploymentId: number | null): void {

@@ -12,6 +12,7 @@ interface Raw {
   status: DeploymentStatus;
   reason: string | null;
   containers: string;
+  processes: string;
   created_at: string;
   updated_at: string;
 }
@@ -25,6 +26,7 @@ const toRow = (r: Raw): DeploymentRow => ({
   status: r.status,
   reason: r.reason,
   containers: JSON.parse(r.containers) as string[],
+  processes: JSON.parse(r.processes) as Record<string, string>,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -34,6 +36,7 @@ export interface DeploymentFields {
   port?: number;
   reason?: string | null;
   containers?: string[];
+  processes?: Record<string, string>;
 }
 
 export class DeploymentsRepo {
@@ -80,13 +83,14 @@ export class DeploymentsRepo {
     const cur = this.get(id);
     if (!cur) return;
     this.db
-      .prepare('UPDATE deployments SET status = ?, image = ?, port = ?, reason = ?, containers = ?, updated_at = ? WHERE id = ?')
+      .prepare('UPDATE deployments SET status = ?, image = ?, port = ?, reason = ?, containers = ?, processes = ?, updated_at = ? WHERE id = ?')
       .run(
         status,
         f.image ?? cur.image,
         f.port ?? cur.port,
         f.reason !== undefined ? f.reason : cur.reason,
         JSON.stringify(f.containers ?? cur.containers),
+        JSON.stringify(f.processes ?? cur.processes),
         now(),
         id,
       );

@@ -79,4 +79,9 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (app_id, version)
   );
   `,
+  // 4: process formation (desired quantities per type) and each deployment's process commands
+  `
+  ALTER TABLE apps ADD COLUMN formation TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE deployments ADD COLUMN processes TEXT NOT NULL DEFAULT '{}';
+  `,
 ];

@@ -21,6 +21,8 @@ export interface AppRow {
   healthcheck: HealthCheckSettings;
   env: Record<string, string>;
   domains: string[];
+  /** Desired containers per process type, e.g. { web: 3, worker: 1 }; types not named run 1. */
+  formation: Record<string, number>;
   currentDeploymentId: number | null;
   createdAt: string;
   updatedAt: string;
@@ -49,6 +51,8 @@ export interface DeploymentRow {
   status: DeploymentStatus;
   reason: string | null;
   containers: string[];
+  /** Process type -> command ('' = the image's own CMD). */
+  processes: Record<string, string>;
   createdAt: string;
   updatedAt: string;
 }

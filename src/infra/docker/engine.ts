@@ -15,6 +15,14 @@ export interface ContainerSpec {
   cpus: number;
   pidsLimit: number;
   cmd?: string[];
+  /** Long-running processes restart unless stopped; one-off commands never do. */
+  restart?: 'unless-stopped' | 'no';
+}
+
+export interface ContainerStats {
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
 }
 
 export interface ContainerInfo {
@@ -173,7 +181,7 @@ export class DockerEngine {
       ...(spec.cmd ? { Cmd: spec.cmd } : {}),
       HostConfig: {
         NetworkMode: spec.network,
-        RestartPolicy: { Name: 'unless-stopped' },
+        RestartPolicy: { Name: spec.restart ?? 'unless-stopped' },
         Memory: spec.memoryMb * 1024 * 1024,
         MemorySwap: spec.memoryMb * 1024 * 1024,
         NanoCpus: Math.round(spec.cpus * 1e9),
@@ -191,6 +199,46 @@ export class DockerEngine {
       throw Failed(`container did not start: ${messageOf(e)}`);
     }
     return c.id;
+  }
+
+  /**
+   * Runs a one-off container to its end, streaming its output; returns the exit code and
+   * removes the container. Killed after timeoutMs.
+   */
+  async runOnce(spec: ContainerSpec, onLine: (line: string) => void, timeoutMs: number): Promise<number> {
+    const id = await this.run({ ...spec, restart: 'no' });
+    const c = this.docker.getContainer(id);
+    const timer = setTimeout(() => void c.kill().catch(() => undefined), timeoutMs);
+    try {
+      const [result] = await Promise.all([c.wait() as Promise<{ StatusCode: number }>, this.streamLogs(id, { follow: true, tail: -1, onLine })]);
+      return result.StatusCode;
+    } finally {
+      clearTimeout(timer);
+      await this.remove(id, 1);
+    }
+  }
+
+  /** CPU and memory now (Docker samples twice, about a second apart). */
+  async stats(id: string): Promise<ContainerStats | null> {
+    try {
+      const s = (await this.docker.getContainer(id).stats({ stream: false })) as unknown as {
+        cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number; online_cpus?: number };
+        precpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number };
+        memory_stats: { usage?: number; limit?: number; stats?: { cache?: number; inactive_file?: number } };
+      };
+      const cpuDelta = s.cpu_stats.cpu_usage.total_usage - s.precpu_stats.cpu_usage.total_usage;
+      const sysDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
+      const cpus = s.cpu_stats.online_cpus ?? 1;
+      const cache = s.memory_stats.stats?.inactive_file ?? s.memory_stats.stats?.cache ?? 0;
+      return {
+        cpuPercent: sysDelta > 0 && cpuDelta > 0 ? (cpuDelta / sysDelta) * cpus * 100 : 0,
+        memoryBytes: Math.max(0, (s.memory_stats.usage ?? 0) - cache),
+        memoryLimitBytes: s.memory_stats.limit ?? 0,
+      };
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
   }
 
   async inspect(id: string): Promise<ContainerInfo | null> {

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parseAppJson, parseProcfile } from './procfile.js';
+
+describe('parseProcfile', () => {
+  it.each([
+    ['web: node server.js', { web: 'node server.js' }],
+    ['web: node server.js\nworker: node worker.js\n', { web: 'node server.js', worker: 'node worker.js' }],
+    ['# the app\n\nweb: gunicorn app:app   # served by gunicorn\n', { web: 'gunicorn app:app' }],
+    ['web: echo "#1 not a comment" && serve', { web: 'echo "#1 not a comment" && serve' }],
+    ['release: ./migrate.sh\r\nweb:serve', { release: './migrate.sh', web: 'serve' }],
+    ['web: sh -c \'exec app --port=$PORT\'', { web: "sh -c 'exec app --port=$PORT'" }],
+  ])('reads %j', (text, expected) => {
+    expect(parseProcfile(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['just a command', /line 1: expected "type: command"/],
+    ['Web: x', /process type "Web"/],
+    ['web:', /web has no command/],
+    ['web: a\nweb: b', /line 2: process type web is defined twice/],
+  ])('refuses %j', (text, reason) => {
+    expect(() => parseProcfile(text)).toThrow(reason);
+  });
+});
+
+describe('parseAppJson', () => {
+  it("reads formation, the web health check, scripts and env defaults", () => {
+    const j = parseAppJson(
+      JSON.stringify({
+        formation: { web: { quantity: 2 }, worker: { quantity: 1 } },
+        healthchecks: { web: [{ type: 'startup', path: '/up', attempts: 5, timeout: 2 }] },
+        scripts: { predeploy: 'migrate', postdeploy: 'seed' },
+        env: { MODE: { value: 'prod' }, PLAIN: 'x', SECRET: { required: true } },
+      }),
+    );
+    expect(j).toEqual({
+      formation: { web: 2, worker: 1 },
+      healthcheck: { path: '/up', attempts: 5, timeoutMs: 2000 },
+      predeploy: 'migrate',
+      postdeploy: 'seed',
+      env: { MODE: 'prod', PLAIN: 'x' },
+    });
+  });
+
+  it('refuses a bad quantity', () => {
+    expect(() => parseAppJson('{"formation":{"web":{"quantity":-1}}}')).toThrow(/formation.web/);
+  });
+});

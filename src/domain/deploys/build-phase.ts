@@ -1,0 +1,132 @@
+// The build half of a deploy: get the source, read what it says about itself (berth.yml,
+// Procfile, app.json), and build its image — or reuse one built from the same inputs.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BerthError, Failed, messageOf } from '../../errors.js';
+import { cloneRepo } from '../../infra/git/git.js';
+import type { Manifest } from '../apps/manifest.js';
+import { parseAppJson, parseProcfile, type AppJson, type Processes } from '../apps/procfile.js';
+import { LABELS, type Deps } from '../context.js';
+import { extractUpload, readManifest, requireDockerfile } from '../source/source.js';
+import { imageRepo } from './cleanup.js';
+import { uploadPath, type DeploySource } from './deploy-source.js';
+import { transitionBuild } from './states.js';
+
+export interface BuildParams {
+  appId: number;
+  buildId: number;
+  deploymentId: number;
+  source: DeploySource;
+}
+
+export interface Built {
+  image: string;
+  /** Process type -> command; '' runs the image's own CMD. `release` is run once, not kept running. */
+  processes: Processes;
+  /** Run once after the first release of the app (app.json scripts.postdeploy). */
+  postdeploy?: string;
+}
+
+/** Builds (or reuses) the deployment's image; throws a BerthError saying why when it cannot. */
+export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, log: (l: string) => void): Promise<Built> {
+  const app = deps.db.apps.get(p.appId)!;
+  const tag = `d${p.deploymentId}`;
+  const image = `${imageRepo(deps, app)}:${tag}`;
+  transitionBuild(deps.db, p.buildId, 'fetching');
+
+  if (p.source.kind === 'image') {
+    const found = await deps.docker.image(p.source.image);
+    if (!found) throw Failed(`image ${p.source.image} is not on this host`, { hint: 'build or pull it first, or push it to a registry the host can reach' });
+    // Tag it as this app's own, so cleanup removes Berth's tag and never the user's image.
+    await deps.docker.tagImage(p.source.image, imageRepo(deps, app), tag);
+    log(`-----> using image ${p.source.image}`);
+    transitionBuild(deps.db, p.buildId, 'succeeded', { image });
+    return { image, processes: p.source.processes ?? { web: '' } };
+  }
+
+  const src = join(workDir, 'src');
+  let sourceId: string;
+  if (p.source.kind === 'upload') {
+    log('-----> unpacking uploaded source');
+    [sourceId] = await Promise.all([fileDigest(uploadPath(deps, p.buildId)), extractUpload(uploadPath(deps, p.buildId), src)]);
+  } else {
+    log(`-----> fetching ${p.source.url} at ${p.source.ref}`);
+    sourceId = await cloneRepo({ url: p.source.url, ref: p.source.ref, dir: src });
+    log(`       commit ${sourceId}`);
+  }
+  const appJson = existsSync(join(src, 'app.json')) ? parseAppJson(readFileSync(join(src, 'app.json'), 'utf8')) : undefined;
+  const manifest = readManifest(src);
+  applySettings(deps, p.appId, manifest, appJson, log);
+  const processes = readProcesses(src, appJson);
+  if (Object.keys(processes).length > 1 || processes.web !== '') log(`       processes: ${Object.keys(processes).join(', ')}`);
+  requireDockerfile(src);
+
+  // Dockerfiles may name Berth's base images through these build arguments.
+  const i = deps.config.images;
+  const buildArgs = { BERTH_IMAGE_BASE: i.base, BERTH_IMAGE_NODE: i.node, BERTH_IMAGE_PYTHON: i.python, BERTH_IMAGE_GO: i.go, BERTH_IMAGE_STATIC: i.static };
+  const built = { processes, ...(appJson?.postdeploy ? { postdeploy: appJson.postdeploy } : {}) };
+  // Same source, same build arguments and same base images build the same image: reuse it.
+  const baseIds = await Promise.all(Object.values(buildArgs).map(async (ref) => (await deps.docker.image(ref))?.id ?? 'none'));
+  const digest = createHash('sha256').update([sourceId, JSON.stringify(buildArgs), ...baseIds].join('\0')).digest('hex');
+  deps.db.builds.setDigest(p.buildId, digest);
+  const reusable = deps.db.builds.reusableImage(p.appId, digest);
+  if (reusable && (await deps.docker.image(reusable))) {
+    await deps.docker.tagImage(reusable, imageRepo(deps, app), tag);
+    log(`-----> source unchanged: reusing ${reusable}`);
+    transitionBuild(deps.db, p.buildId, 'succeeded', { image });
+    return { image, ...built };
+  }
+
+  transitionBuild(deps.db, p.buildId, 'building');
+  log(`-----> building ${image}`);
+  try {
+    await deps.docker.build({
+      contextDir: src,
+      tag: image,
+      // No per-deployment label: it would change the last layers and defeat the build cache.
+      labels: { [LABELS.instance]: deps.instanceId, [LABELS.app]: app.name, [LABELS.owner]: app.owner },
+      buildArgs,
+      onLog: (l) => log(`       ${l}`),
+    });
+  } catch (e) {
+    // A failed build may still have tagged nothing; make sure of it.
+    await deps.docker.removeImage(image).catch(() => undefined);
+    throw e instanceof BerthError ? e : Failed(`build failed: ${messageOf(e)}`);
+  }
+  transitionBuild(deps.db, p.buildId, 'succeeded', { image });
+  return { image, ...built };
+}
+
+/** Procfile processes (app.json's predeploy as the release command when it has none), else web = CMD. */
+function readProcesses(src: string, appJson: AppJson | undefined): Processes {
+  const file = join(src, 'Procfile');
+  const processes = existsSync(file) ? parseProcfile(readFileSync(file, 'utf8')) : {};
+  if (!processes.release && appJson?.predeploy) processes.release = appJson.predeploy;
+  const running = Object.keys(processes).filter((t) => t !== 'release');
+  if (running.length === 0) processes.web = '';
+  return processes;
+}
+
+/** berth.yml over app.json over what the app had: port, health check, env, domains, formation. */
+function applySettings(deps: Deps, appId: number, m: Manifest | null, j: AppJson | undefined, log: (l: string) => void): void {
+  if (!m && !j) return;
+  const app = deps.db.apps.get(appId)!;
+  if (m?.name && m.name !== app.name) log(`       note: berth.yml names app ${m.name}; deploying it as ${app.name}`);
+  const healthcheck = m?.healthcheck ?? j?.healthcheck;
+  deps.db.apps.update(appId, {
+    ...(m?.port !== undefined ? { port: m.port } : {}),
+    ...(healthcheck ? { healthcheck } : {}),
+    env: { ...app.env, ...(j?.env ?? {}), ...(m?.env ?? {}) },
+    ...(m ? { domains: m.domains } : {}),
+  });
+  // app.json's formation sets quantities the user has not chosen with `berth scale`.
+  if (j && Object.keys(j.formation).length > 0) deps.db.apps.setFormation(appId, { ...j.formation, ...app.formation });
+  log(`       applied settings from ${[m ? 'berth.yml' : '', j ? 'app.json' : ''].filter(Boolean).join(' and ')}`);
+}
+
+async function fileDigest(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,133 @@
+// The containers of a release: one per process instance (web.1, web.2, worker.1 ...), all
+// unprivileged and limited; web ones are health-checked and routed, others must stay up.
+import { Failed } from '../../errors.js';
+import type { AppRow } from '../../infra/db/rows.js';
+import type { HealthCheck } from '../apps/manifest.js';
+import type { Processes } from '../apps/procfile.js';
+import { LABELS, type Deps } from '../context.js';
+import { probe } from '../health/probe.js';
+
+export interface ProcessInstance {
+  type: string;
+  index: number;
+}
+
+export interface StartedProcess extends ProcessInstance {
+  id: string;
+}
+
+const LOG_TAIL_ON_FAILURE = 15;
+/** How long a non-web process must stay up to count as started. */
+const SETTLE_MS = 1500;
+
+/** Every instance the formation asks for; types it does not name run one instance. `release` never runs here. */
+export function planInstances(processes: Processes, formation: Record<string, number>): ProcessInstance[] {
+  return Object.keys(processes)
+    .filter((t) => t !== 'release')
+    .sort((a, b) => (a === 'web' ? -1 : b === 'web' ? 1 : a.localeCompare(b)))
+    .flatMap((type) => Array.from({ length: formation[type] ?? 1 }, (_, i) => ({ type, index: i + 1 })));
+}
+
+/** Docker's command for a process: Procfile commands run through the image's shell; '' keeps the image's CMD. */
+export const processCmd = (command: string | undefined): string[] | undefined => (command ? ['sh', '-c', command] : undefined);
+
+export interface ProcessContext {
+  app: AppRow;
+  deploymentId: number;
+  image: string;
+  port: number;
+  env: Record<string, string>;
+  processes: Processes;
+}
+
+export function containerName(deps: Deps, c: ProcessContext, inst: ProcessInstance): string {
+  return `${deps.config.containerPrefix}-${c.app.owner}-${c.app.name}-d${c.deploymentId}-${inst.type}-${inst.index}`;
+}
+
+/** The container spec every process of the app shares; `extra` names one-off or instance specifics. */
+export function processSpec(deps: Deps, c: ProcessContext, name: string, type: string, cmd: string[] | undefined) {
+  return {
+    name,
+    image: c.image,
+    env: { ...c.env, PORT: String(c.port) },
+    labels: {
+      [LABELS.instance]: deps.instanceId,
+      [LABELS.app]: c.app.name,
+      [LABELS.owner]: c.app.owner,
+      [LABELS.deployment]: String(c.deploymentId),
+      [LABELS.process]: type,
+    },
+    network: deps.config.network,
+    memoryMb: deps.config.defaultMemoryMb,
+    cpus: deps.config.defaultCpus,
+    pidsLimit: 512,
+    ...(cmd ? { cmd } : {}),
+  };
+}
+
+export async function startInstance(deps: Deps, c: ProcessContext, inst: ProcessInstance): Promise<StartedProcess> {
+  const id = await deps.docker.run(processSpec(deps, c, containerName(deps, c, inst), inst.type, processCmd(c.processes[inst.type])));
+  return { ...inst, id };
+}
+
+/**
+ * Where to probe a container, or why it cannot be probed. Docker is asked at most every
+ * 150 ms: the probe polls faster than that while the app starts.
+ */
+function containerAddress(deps: Deps, containerId: string): () => Promise<{ ip: string } | { gone: string }> {
+  let last: { at: number; answer: { ip: string } | { gone: string } } | undefined;
+  return async () => {
+    if (last && 'ip' in last.answer && Date.now() - last.at < 150) return last.answer;
+    const c = await deps.docker.inspect(containerId);
+    let answer: { ip: string } | { gone: string };
+    if (!c) answer = { gone: 'the container was removed' };
+    else if (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting' || c.restartCount > 0) {
+      answer = { gone: `the app exited with code ${c.exitCode}${c.error ? ` (${c.error})` : ''} right after starting` };
+    } else if (!c.ip) answer = { gone: 'the container has no address on the Berth network' };
+    else answer = { ip: c.ip };
+    last = { at: Date.now(), answer };
+    return answer;
+  };
+}
+
+async function explainFailure(deps: Deps, id: string, log: (l: string) => void): Promise<void> {
+  const tail = await deps.docker.tailLogs(id, LOG_TAIL_ON_FAILURE);
+  if (tail.length === 0) return;
+  log('       last lines of the app output:');
+  for (const l of tail) log(`       | ${l}`);
+}
+
+/** Health-checks every web instance and makes sure the others stay up; throws Failed explaining the first failure. */
+export async function checkInstances(deps: Deps, c: ProcessContext, started: StartedProcess[], hc: HealthCheck, log: (l: string) => void): Promise<void> {
+  const web = started.filter((s) => s.type === 'web');
+  if (web.length > 0) log(`-----> health check: GET ${hc.path} on port ${c.port} of ${web.length} web container(s) (${hc.attempts} attempts, every ${hc.intervalMs} ms)`);
+  const results = await Promise.all(
+    web.map(async (s) => ({ s, r: await probe({ port: c.port, host: `${c.app.name}.${deps.config.domain}`, address: containerAddress(deps, s.id) }, hc, (m) => log(`       web.${s.index}: ${m}`)) })),
+  );
+  const bad = results.find((x) => !x.r.ok);
+  if (bad && !bad.r.ok) {
+    await explainFailure(deps, bad.s.id, log);
+    const why = bad.r.fatal ? bad.r.error : `the app never became healthy after ${bad.r.attempts} attempts; last error: ${bad.r.error}`;
+    throw Failed(`health check failed: ${why}`);
+  }
+  if (web.length > 0) log(`       healthy after ${Math.max(...results.map((x) => x.r.attempts))} attempt(s)`);
+  const others = started.filter((s) => s.type !== 'web');
+  if (others.length === 0) return;
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  for (const s of others) {
+    const info = await deps.docker.inspect(s.id);
+    if (!info || info.state !== 'running' || info.restartCount > 0) {
+      await explainFailure(deps, s.id, log);
+      throw Failed(`process ${s.type}.${s.index} exited with code ${info?.exitCode ?? '?'} right after starting`);
+    }
+  }
+  log(`       ${others.map((s) => `${s.type}.${s.index}`).join(', ')} running`);
+}
+
+/** Runs a one-off command in a new container of the release; throws Failed with its exit code. */
+export async function runOnce(deps: Deps, c: ProcessContext, what: string, command: string, log: (l: string) => void): Promise<void> {
+  log(`-----> running ${what}: ${command}`);
+  const name = `${deps.config.containerPrefix}-${c.app.owner}-${c.app.name}-d${c.deploymentId}-${what}-${Date.now().toString(36)}`;
+  const code = await deps.docker.runOnce(processSpec(deps, c, name, what, processCmd(command)), (l) => log(`       ${l}`), 30 * 60_000);
+  if (code !== 0) throw Failed(`${what} command failed with exit code ${code}: ${command}`);
+}
