@@ -8,6 +8,7 @@ import { registerApps } from './commands/apps.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerImages } from './commands/images.js';
 import { registerLogs } from './commands/logs.js';
+import { registerProcesses } from './commands/processes.js';
 import { registerReleases } from './commands/releases.js';
 import { registerServer } from './commands/server.js';
 import { serverUrl, type CliContext, type HostOps } from './context.js';
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerApps(program, ctx);
   registerLogs(program, ctx);
   registerReleases(program, ctx);
+  registerProcesses(program, ctx);
   return program;
 }
 

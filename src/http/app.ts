@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { appRoutes } from './routes/apps.js';
 import { deployRoutes } from './routes/deploys.js';
 import { logRoutes } from './routes/logs.js';
+import { processRoutes } from './routes/processes.js';
 import { releaseRoutes } from './routes/releases.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -52,6 +53,7 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
   await app.register(deployRoutes(deps), { prefix: '/api/v1' });
   await app.register(logRoutes(deps), { prefix: '/api/v1' });
   await app.register(releaseRoutes(deps), { prefix: '/api/v1' });
+  await app.register(processRoutes(deps), { prefix: '/api/v1' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -28,8 +28,15 @@ export function planInstances(processes: Processes, formation: Record<string, nu
     .flatMap((type) => Array.from({ length: formation[type] ?? 1 }, (_, i) => ({ type, index: i + 1 })));
 }
 
-/** Docker's command for a process: Procfile commands run through the image's shell; '' keeps the image's CMD. */
-export const processCmd = (command: string | undefined): string[] | undefined => (command ? ['sh', '-c', command] : undefined);
+/**
+ * Docker's command for a process: Procfile commands run through the image's shell; '' keeps
+ * the image's CMD. A simple command is exec'd so that it, not the shell, is PID 1 and gets
+ * SIGTERM (dash does not pass signals on); compound commands keep their shell.
+ */
+export function processCmd(command: string | undefined): string[] | undefined {
+  if (!command) return undefined;
+  return ['sh', '-c', /[;&|\n`]|^\s*exec\s/.test(command) ? command : `exec ${command}`];
+}
 
 export interface ProcessContext {
   app: AppRow;

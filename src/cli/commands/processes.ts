@@ -1,0 +1,53 @@
+// `berth scale` and `berth ps`.
+import type { Command } from 'commander';
+import { Invalid } from '../../errors.js';
+import type { CliContext } from '../context.js';
+import { ago, table } from '../output.js';
+
+interface PsRow {
+  name: string;
+  type: string;
+  state: string;
+  startedAt: string;
+  restarts: number;
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  memoryLimitBytes: number | null;
+}
+
+const mib = (b: number | null) => (b === null ? '-' : `${(b / 1024 / 1024).toFixed(1)} MiB`);
+
+export function registerProcesses(program: Command, ctx: CliContext): void {
+  program
+    .command('scale')
+    .description('set how many containers run per process type, e.g. berth scale shop web=3 worker=1')
+    .argument('<app>')
+    .argument('<counts...>', 'TYPE=COUNT pairs')
+    .action(async (app: string, counts: string[]) => {
+      const formation: Record<string, number> = {};
+      for (const c of counts) {
+        const m = /^([a-z][a-z0-9_-]*)=(\d+)$/.exec(c);
+        if (!m) throw Invalid(`expected TYPE=COUNT such as web=3, got ${JSON.stringify(c)}`);
+        formation[m[1]!] = Number(m[2]);
+      }
+      const r = await ctx.client().request<{ formation: Record<string, number> }>('POST', `/api/v1/apps/${encodeURIComponent(app)}/scale`, { json: { formation } });
+      ctx.out(`${app} now runs ${Object.entries(r.formation).map(([t, n]) => `${t}=${n}`).join(' ')}`);
+    });
+
+  program
+    .command('ps')
+    .description("an app's containers with state, uptime, restarts, CPU and memory")
+    .argument('<app>')
+    .option('--json', 'print JSON')
+    .action(async (app: string, o: { json?: boolean }) => {
+      const rows = await ctx.client().request<PsRow[]>('GET', `/api/v1/apps/${encodeURIComponent(app)}/ps`);
+      if (o.json) return ctx.out(JSON.stringify(rows, null, 2));
+      if (rows.length === 0) return ctx.out(`${app} has no running containers`);
+      ctx.out(
+        table(
+          ['CONTAINER', 'TYPE', 'STATE', 'UP SINCE', 'RESTARTS', 'CPU', 'MEMORY'],
+          rows.map((r) => [r.name, r.type, r.state, ago(r.startedAt), r.restarts, r.cpuPercent === null ? '-' : `${r.cpuPercent}%`, `${mib(r.memoryBytes)} / ${mib(r.memoryLimitBytes)}`]),
+        ),
+      );
+    });
+}

@@ -1,0 +1,106 @@
+// Scaling and listing an app's processes. Scaling changes the running release in place: new
+// instances are started and checked before they are routed; surplus ones are unrouted first,
+// then stopped. `ps` reports each container's state, uptime, restarts, CPU and memory.
+import { Invalid } from '../../errors.js';
+import { getApp } from '../apps/app-service.js';
+import { resolveHealthCheck } from '../apps/manifest.js';
+import { readConfig } from '../config-vars/config-service.js';
+import { LABELS, type Deps } from '../context.js';
+import { removeContainers } from '../deploys/cleanup.js';
+import { syncRoutes } from '../routing/sync-routes.js';
+import { checkInstances, startInstance, type ProcessContext, type StartedProcess } from './process-containers.js';
+
+export const MAX_INSTANCES = 20;
+
+export interface PsRow {
+  name: string;
+  type: string;
+  state: string;
+  startedAt: string;
+  restarts: number;
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  memoryLimitBytes: number | null;
+}
+
+const indexOf = (name: string): number => Number(/-(\d+)$/.exec(name)?.[1] ?? 0);
+
+/** Sets quantities per process type (e.g. { web: 3, worker: 1 }) and applies them to the running release. */
+export async function scale(deps: Deps, appName: string, wanted: Record<string, number>): Promise<Record<string, number>> {
+  const app0 = getApp(deps, appName);
+  if (Object.keys(wanted).length === 0) throw Invalid('give at least one TYPE=COUNT, e.g. web=3');
+  for (const [type, n] of Object.entries(wanted)) {
+    if (!Number.isInteger(n) || n < 0 || n > MAX_INSTANCES) throw Invalid(`${type}=${n}: the count must be a whole number from 0 to ${MAX_INSTANCES}`);
+    if (type === 'release') throw Invalid('release runs once per deploy and cannot be scaled');
+  }
+  return deps.jobs.run(`app-${app0.id}`, async () => {
+    const app = deps.db.apps.get(app0.id)!;
+    const d = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
+    if (d && d.status === 'running') {
+      const unknown = Object.keys(wanted).filter((t) => d.processes[t] === undefined);
+      if (unknown.length > 0) throw Invalid(`${app.name} has no process type ${unknown.join(', ')}; it runs ${Object.keys(d.processes).filter((t) => t !== 'release').join(', ')}`);
+    }
+    const formation = { ...app.formation, ...wanted };
+    deps.db.tx(() => {
+      deps.db.apps.setFormation(app.id, formation);
+      deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.scaled', message: Object.entries(wanted).map(([t, n]) => `${t}=${n}`).join(' ') });
+    });
+    if (!d || d.status !== 'running' || !d.image || !d.port) return formation;
+
+    const infos = (await Promise.all(d.containers.map((id) => deps.docker.inspect(id)))).filter((i) => i !== null);
+    const ctx: ProcessContext = { app, deploymentId: d.id, image: d.image, port: d.port, env: { ...app.env, ...readConfig(deps, app.id) }, processes: d.processes };
+    const added: StartedProcess[] = [];
+    const surplus: string[] = [];
+    try {
+      for (const type of Object.keys(wanted)) {
+        const have = infos.filter((i) => (i.labels[LABELS.process] ?? 'web') === type).sort((a, b) => indexOf(a.name) - indexOf(b.name));
+        const want = formation[type] ?? 1;
+        const used = new Set(have.map((i) => indexOf(i.name)));
+        for (let index = 1, n = have.length; n < want; index++) {
+          if (used.has(index)) continue;
+          added.push(await startInstance(deps, ctx, { type, index }));
+          n++;
+        }
+        surplus.push(...have.slice(want).map((i) => i.id));
+      }
+      await checkInstances(deps, ctx, added, resolveHealthCheck(app.healthcheck), (l) => deps.logger.info({ app: app.name }, l.trim()));
+    } catch (e) {
+      await removeContainers(deps, added.map((a) => a.id), 1);
+      throw e;
+    }
+    // Routed only once healthy; unrouted before they stop.
+    const containers = d.containers.filter((id) => !surplus.includes(id)).concat(added.map((a) => a.id));
+    deps.db.deployments.update(d.id, 'running', { containers });
+    await syncRoutes(deps);
+    // Unrouted now; they finish in-flight requests and stop in the background.
+    deps.jobs.background(
+      new Promise((r) => setTimeout(r, deps.config.drainSeconds * 1000))
+        .then(() => removeContainers(deps, surplus))
+        .catch((e: unknown) => deps.logger.warn({ err: e, app: app.name }, 'stopping surplus containers failed')),
+    );
+    return formation;
+  });
+}
+
+export async function ps(deps: Deps, appName: string): Promise<PsRow[]> {
+  const app = getApp(deps, appName);
+  const d = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
+  const rows = await Promise.all(
+    (d?.containers ?? []).map(async (id): Promise<PsRow | null> => {
+      const [info, stats] = await Promise.all([deps.docker.inspect(id), deps.docker.stats(id).catch(() => null)]);
+      if (!info) return null;
+      const running = info.state === 'running';
+      return {
+        name: info.name,
+        type: info.labels[LABELS.process] ?? 'web',
+        state: info.state,
+        startedAt: info.startedAt,
+        restarts: info.restartCount,
+        cpuPercent: running && stats ? Number(stats.cpuPercent.toFixed(1)) : null,
+        memoryBytes: running && stats ? stats.memoryBytes : null,
+        memoryLimitBytes: stats?.memoryLimitBytes ?? null,
+      };
+    }),
+  );
+  return rows.filter((r): r is PsRow => r !== null).sort((a, b) => a.name.localeCompare(b.name));
+}

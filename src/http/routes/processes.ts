@@ -1,0 +1,44 @@
+// Process formation and the containers behind it: scale, ps.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { Deps } from '../../domain/context.js';
+import { ps, scale } from '../../domain/processes/scale.js';
+import { AppParams, ErrorBody } from '../schemas.js';
+
+const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
+const Formation = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,29}$' }), Type.Integer({ minimum: 0, maximum: 20 }), { maxProperties: 20 });
+const Nullable = (t: ReturnType<typeof Type.Number>) => Type.Union([t, Type.Null()]);
+const Ps = Type.Object({
+  name: Type.String(),
+  type: Type.String(),
+  state: Type.String(),
+  startedAt: Type.String(),
+  restarts: Type.Integer(),
+  cpuPercent: Nullable(Type.Number()),
+  memoryBytes: Nullable(Type.Number()),
+  memoryLimitBytes: Nullable(Type.Number()),
+});
+
+export const processRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/apps/:app/scale',
+      {
+        schema: {
+          summary: 'Set how many containers run per process type; applied to the running release in place',
+          tags: ['processes'],
+          params: AppParams,
+          body: Type.Object({ formation: Formation }, { additionalProperties: false }),
+          response: { 200: Type.Object({ formation: Type.Record(Type.String(), Type.Integer()) }), ...errors },
+        },
+      },
+      async (req) => ({ formation: await scale(deps, req.params.app, req.body.formation) }),
+    );
+
+    app.get(
+      '/apps/:app/ps',
+      { schema: { summary: "An app's containers: state, uptime, restarts, CPU and memory", tags: ['processes'], params: AppParams, response: { 200: Type.Array(Ps), ...errors } } },
+      async (req) => ps(deps, req.params.app),
+    );
+  };
