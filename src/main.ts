@@ -31,6 +31,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     import('./jobs/queue.js'),
   ]);
   const { SecretBox } = await import('./infra/secrets/secret-box.js');
+  const { Supervisor } = await import('./domain/processes/supervisor.js');
   const config = loadConfig(process.env, flags);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = pino({ level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info' });
@@ -58,6 +59,8 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     db.close();
     throw e;
   }
+  const supervisor = new Supervisor(deps);
+  supervisor.start();
   const app = await buildHttpApp(deps, logger);
   await app.listen({ host: config.listenHost, port: config.listenPort });
   const address = app.server.address();
@@ -69,6 +72,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     deps,
     async close() {
       await app.close();
+      await supervisor.stop();
       await deps.jobs.idle();
       db.close();
     },

@@ -81,11 +81,11 @@ export class ApiClient {
     return JSON.parse(await readBody(res)) as T;
   }
 
-  /** Reads an SSE stream, calling onEvent for each event, until the server ends it (or signal aborts). */
-  async stream(path: string, query: RequestOptions['query'], onEvent: (e: SseEvent) => void, signal?: AbortSignal): Promise<void> {
+  /** Reads an SSE stream (from a GET, or a POST of `post.json`), calling onEvent for each event, until the server ends it (or signal aborts). */
+  async stream(path: string, query: RequestOptions['query'], onEvent: (e: SseEvent) => void, signal?: AbortSignal, post?: { json: unknown }): Promise<void> {
     let res: IncomingMessage;
     try {
-      res = await this.send('GET', path, { query }, 'text/event-stream', signal);
+      res = await this.send(post ? 'POST' : 'GET', path, post ? { query, json: post.json } : { query }, 'text/event-stream', signal);
     } catch (e) {
       if ((e as Error).name === 'AbortError') return;
       throw e;

@@ -35,6 +35,33 @@ export function registerProcesses(program: Command, ctx: CliContext): void {
     });
 
   program
+    .command('run')
+    .description('run a one-off command in a new container of the current release, e.g. berth run shop -- python3 manage.py migrate')
+    .argument('<app>')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .action(async (app: string, command: string[]) => {
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      let code = 1;
+      await ctx.client().stream(
+        `/api/v1/apps/${encodeURIComponent(app)}/runs`,
+        {},
+        (ev) => {
+          if (ev.event === 'line') ctx.out((ev.data as { line: string }).line);
+          if (ev.event === 'exit') {
+            const d = ev.data as { code: number; error?: string };
+            code = d.code;
+            if (d.error) ctx.err(`error: ${d.error}`);
+          }
+        },
+        ac.signal,
+        { json: { command } },
+      );
+      // The command's own exit code becomes the CLI's.
+      process.exitCode = code;
+    });
+
+  program
     .command('ps')
     .description("an app's containers with state, uptime, restarts, CPU and memory")
     .argument('<app>')

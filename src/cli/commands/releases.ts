@@ -56,6 +56,18 @@ export function registerReleases(program: Command, ctx: CliContext): void {
     });
 
   program
+    .command('restart')
+    .description('restart an app with zero downtime (new containers of the current release, then the switch)')
+    .argument('<app>')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (app: string, o: { json?: boolean }) => {
+      const since = Date.now();
+      const client = ctx.client();
+      const started = await client.request<Started>('POST', path(app, '/restart'));
+      await followDeploy(ctx, client, started, { json: o.json, since, verb: 'restart', done: 'restarted' });
+    });
+
+  program
     .command('config')
     .description('show config vars (berth config APP), or change them: berth config set APP K=V..., berth config unset APP K...')
     .argument('<words...>')

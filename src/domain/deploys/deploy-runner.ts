@@ -86,8 +86,15 @@ async function releasePhase(
     deps.db.apps.setCurrentDeployment(app.id, p.deploymentId);
     if (previous && previous.status === 'running') transitionDeployment(deps.db, previous.id, 'stopped', { reason: `replaced by deployment #${p.deploymentId}` });
     storeConfig(deps, app.id, config);
-    release = deps.db.releases.insert({ appId: app.id, deploymentId: p.deploymentId, image, config: sealSnapshot(deps, config), description: describeSource(p) });
-    deps.db.events.add({ appId: app.id, subject: `release:${release.id}`, kind: 'release.created', message: `v${release.version}: ${release.description}` });
+    const restartOf = p.source.kind === 'image' ? p.source.restartOf : undefined;
+    if (restartOf !== undefined) {
+      deps.db.releases.moveToDeployment(restartOf, p.deploymentId);
+      release = deps.db.releases.listForApp(app.id).find((r) => r.id === restartOf);
+    }
+    if (!release) {
+      release = deps.db.releases.insert({ appId: app.id, deploymentId: p.deploymentId, image, config: sealSnapshot(deps, config), description: describeSource(p) });
+      deps.db.events.add({ appId: app.id, subject: `release:${release.id}`, kind: 'release.created', message: `v${release.version}: ${release.description}` });
+    }
   });
   log(`-----> release v${release!.version} is live (deployment #${p.deploymentId})`);
   // app.json's postdeploy runs once, after the app's first release; the release is live either way.

@@ -15,6 +15,8 @@ export type DeploySource =
       note?: string;
       /** Process commands of the release being re-deployed (else: web runs the image's CMD). */
       processes?: Record<string, string>;
+      /** A restart: the same release in new containers, recorded without a new version. */
+      restartOf?: number;
     };
 
 export const logKey = (deploymentId: number): string => `deployment-${deploymentId}`;

@@ -138,3 +138,12 @@ export async function runOnce(deps: Deps, c: ProcessContext, what: string, comma
   const code = await deps.docker.runOnce(processSpec(deps, c, name, what, processCmd(command)), (l) => log(`       ${l}`), 30 * 60_000);
   if (code !== 0) throw Failed(`${what} command failed with exit code ${code}: ${command}`);
 }
+
+/**
+ * `berth run`: a command (an argument vector, no shell) in a new container of the current
+ * release with its config; streams output, returns the exit code, removes the container.
+ */
+export async function runCommand(deps: Deps, c: ProcessContext, argv: string[], onLine: (l: string) => void, signal: AbortSignal): Promise<number> {
+  const name = `${deps.config.containerPrefix}-${c.app.owner}-${c.app.name}-d${c.deploymentId}-run-${Date.now().toString(36)}`;
+  return deps.docker.runOnce(processSpec(deps, c, name, 'run', argv), onLine, 60 * 60_000, signal);
+}

@@ -9,6 +9,7 @@ import { LABELS, type Deps } from '../context.js';
 import { removeContainers } from '../deploys/cleanup.js';
 import { syncRoutes } from '../routing/sync-routes.js';
 import { checkInstances, startInstance, type ProcessContext, type StartedProcess } from './process-containers.js';
+import { CRASH_LOOP_RESTARTS, CRASH_WINDOW_MS } from './supervisor.js';
 
 export const MAX_INSTANCES = 20;
 
@@ -90,12 +91,16 @@ export async function ps(deps: Deps, appName: string): Promise<PsRow[]> {
       const [info, stats] = await Promise.all([deps.docker.inspect(id), deps.docker.stats(id).catch(() => null)]);
       if (!info) return null;
       const running = info.state === 'running';
+      // Docker counts the restarts its policy made; Berth's supervisor records its own.
+      const subject = `container:${info.id}`;
+      const berthRestarts = deps.db.events.count(subject, 'process.restarted');
+      const looping = deps.db.events.count(subject, 'process.restarted', new Date(Date.now() - CRASH_WINDOW_MS).toISOString()) >= CRASH_LOOP_RESTARTS;
       return {
         name: info.name,
         type: info.labels[LABELS.process] ?? 'web',
-        state: info.state,
+        state: looping ? `${info.state} (crash loop)` : info.state,
         startedAt: info.startedAt,
-        restarts: info.restartCount,
+        restarts: info.restartCount + berthRestarts,
         cpuPercent: running && stats ? Number(stats.cpuPercent.toFixed(1)) : null,
         memoryBytes: running && stats ? stats.memoryBytes : null,
         memoryLimitBytes: stats?.memoryLimitBytes ?? null,
@@ -103,4 +108,17 @@ export async function ps(deps: Deps, appName: string): Promise<PsRow[]> {
     }),
   );
   return rows.filter((r): r is PsRow => r !== null).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Checks a one-off command can run (the app has a running release, the command is sane) and
+ * returns the release to run it in; runCommand then runs it.
+ */
+export function oneOffContext(deps: Deps, appName: string, argv: string[]): ProcessContext {
+  const app = getApp(deps, appName);
+  if (argv.length === 0 || argv.some((a) => a.includes('\0'))) throw Invalid('give the command to run, e.g. berth run shop -- python3 manage.py migrate');
+  const d = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
+  if (!d || d.status !== 'running' || !d.image || !d.port) throw Invalid(`${app.name} has no running release to run commands in`, { hint: `deploy it first: berth deploy --app ${app.name}` });
+  deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.run', message: `one-off command: ${argv[0]}` });
+  return { app, deploymentId: d.id, image: d.image, port: d.port, env: { ...app.env, ...readConfig(deps, app.id) }, processes: d.processes };
 }

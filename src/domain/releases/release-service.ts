@@ -80,3 +80,15 @@ export async function changeConfig(deps: Deps, appName: string, change: ConfigCh
     }),
   };
 }
+
+/** Restarts the app with zero downtime: its current release in new containers, then the switch. */
+export async function restartApp(deps: Deps, appName: string): Promise<StartedDeploy> {
+  const app = getApp(deps, appName);
+  const current = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
+  const release = currentRelease(deps, app.currentDeploymentId);
+  if (!current || current.status !== 'running' || !current.image || !release) throw Conflict(`${app.name} has no running release to restart`, { hint: `deploy it first: berth deploy --app ${app.name}` });
+  return startDeploy(deps, {
+    appName: app.name,
+    source: { kind: 'image', image: current.image, config: openSnapshot(deps, release.config), note: `restart of v${release.version}`, processes: current.processes, restartOf: release.id },
+  });
+}

@@ -2,7 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Deps } from '../../domain/context.js';
-import { ps, scale } from '../../domain/processes/scale.js';
+import { runCommand } from '../../domain/processes/process-containers.js';
+import { oneOffContext, ps, scale } from '../../domain/processes/scale.js';
+import { openSse } from '../sse.js';
 import { AppParams, ErrorBody } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
@@ -34,6 +36,32 @@ export const processRoutes =
         },
       },
       async (req) => ({ formation: await scale(deps, req.params.app, req.body.formation) }),
+    );
+
+    app.post(
+      '/apps/:app/runs',
+      {
+        schema: {
+          summary: 'Run a one-off command in a new container of the current release; answers with an SSE stream of its output, then `exit` {code}',
+          tags: ['processes'],
+          params: AppParams,
+          body: Type.Object({ command: Type.Array(Type.String({ maxLength: 8192 }), { minItems: 1, maxItems: 256 }) }, { additionalProperties: false }),
+          response: errors,
+        },
+      },
+      async (req, reply) => {
+        // Whatever can fail with a 4xx is checked before the stream opens.
+        const ctx = oneOffContext(deps, req.params.app, req.body.command);
+        const sse = openSse(req, reply);
+        try {
+          const code = await runCommand(deps, ctx, req.body.command, (line) => sse.send('line', { line }), sse.signal);
+          sse.send('exit', { code });
+        } catch (e) {
+          sse.send('exit', { code: 125, error: (e as Error).message });
+        }
+        sse.end();
+        return reply;
+      },
     );
 
     app.get(

@@ -4,7 +4,7 @@ import Type from 'typebox';
 import { getApp } from '../../domain/apps/app-service.js';
 import { presentConfig, readConfig } from '../../domain/config-vars/config-service.js';
 import type { Deps } from '../../domain/context.js';
-import { changeConfig, listReleases, rollback } from '../../domain/releases/release-service.js';
+import { changeConfig, listReleases, restartApp, rollback } from '../../domain/releases/release-service.js';
 import { deployAnswer } from '../deploy-answer.js';
 import { AppParams, DeployQuery, ErrorBody, StartedDeploy } from '../schemas.js';
 
@@ -44,6 +44,23 @@ export const releaseRoutes =
       },
       async (req, reply) => {
         const { code, body } = await deployAnswer(deps, await rollback(deps, req.params.app, req.body.version), req.query.wait);
+        return reply.status(code).send(body);
+      },
+    );
+
+    app.post(
+      '/apps/:app/restart',
+      {
+        schema: {
+          summary: 'Restart with zero downtime: the current release in new containers, then the switch',
+          tags: ['releases'],
+          params: AppParams,
+          querystring: WaitQuery,
+          response: { 201: StartedDeploy, 202: StartedDeploy, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { code, body } = await deployAnswer(deps, await restartApp(deps, req.params.app), req.query.wait);
         return reply.status(code).send(body);
       },
     );

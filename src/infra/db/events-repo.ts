@@ -21,6 +21,11 @@ export class EventsRepo {
     this.db.prepare('INSERT INTO events (app_id, subject, kind, message, created_at) VALUES (?, ?, ?, ?, ?)').run(e.appId, e.subject, e.kind, e.message, now());
   }
 
+  /** How many events of `kind` about `subject` were recorded since `sinceIso` (all time when omitted). */
+  count(subject: string, kind: string, sinceIso = ''): number {
+    return this.db.prepare<[string, string, string], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE subject = ? AND kind = ? AND created_at >= ?').get(subject, kind, sinceIso)!.n;
+  }
+
   listForApp(appId: number, limit = 100): EventRow[] {
     return this.db.prepare<[number, number], Raw>('SELECT * FROM events WHERE app_id = ? ORDER BY id DESC LIMIT ?').all(appId, limit).map(toRow);
   }

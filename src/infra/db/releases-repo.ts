@@ -37,6 +37,11 @@ export class ReleasesRepo {
     return toRow(this.db.prepare<[number], Raw>('SELECT * FROM releases WHERE id = ?').get(Number(info.lastInsertRowid))!);
   }
 
+  /** A restart runs the same release in new containers: the release now points at them. */
+  moveToDeployment(releaseId: number, deploymentId: number): void {
+    this.db.prepare('UPDATE releases SET deployment_id = ? WHERE id = ?').run(deploymentId, releaseId);
+  }
+
   listForApp(appId: number, limit = 100): ReleaseRow[] {
     return this.db.prepare<[number, number], Raw>('SELECT * FROM releases WHERE app_id = ? ORDER BY version DESC LIMIT ?').all(appId, limit).map(toRow);
   }

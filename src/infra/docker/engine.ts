@@ -19,6 +19,14 @@ export interface ContainerSpec {
   restart?: 'unless-stopped' | 'no';
 }
 
+export interface ContainerEvent {
+  /** die, start, oom, ... */
+  action: string;
+  id: string;
+  labels: Record<string, string>;
+  exitCode: number | null;
+}
+
 export interface ContainerStats {
   cpuPercent: number;
   memoryBytes: number;
@@ -205,16 +213,51 @@ export class DockerEngine {
    * Runs a one-off container to its end, streaming its output; returns the exit code and
    * removes the container. Killed after timeoutMs.
    */
-  async runOnce(spec: ContainerSpec, onLine: (line: string) => void, timeoutMs: number): Promise<number> {
+  async runOnce(spec: ContainerSpec, onLine: (line: string) => void, timeoutMs: number, signal?: AbortSignal): Promise<number> {
     const id = await this.run({ ...spec, restart: 'no' });
     const c = this.docker.getContainer(id);
-    const timer = setTimeout(() => void c.kill().catch(() => undefined), timeoutMs);
+    const kill = () => void c.kill().catch(() => undefined);
+    const timer = setTimeout(kill, timeoutMs);
+    signal?.addEventListener('abort', kill, { once: true });
     try {
       const [result] = await Promise.all([c.wait() as Promise<{ StatusCode: number }>, this.streamLogs(id, { follow: true, tail: -1, onLine })]);
       return result.StatusCode;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', kill);
       await this.remove(id, 1);
+    }
+  }
+
+  /**
+   * Follows container events carrying all the given labels until `signal` aborts; reconnects
+   * (after a pause) when the engine drops the stream.
+   */
+  async followEvents(labels: Record<string, string>, onEvent: (e: ContainerEvent) => void, signal: AbortSignal): Promise<void> {
+    const filters = { type: ['container' as const], label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    while (!signal.aborted) {
+      try {
+        const stream = (await this.docker.getEvents({ filters })) as unknown as Readable;
+        const stop = () => stream.destroy();
+        signal.addEventListener('abort', stop, { once: true });
+        let buf = '';
+        for await (const chunk of stream) {
+          buf += (chunk as Buffer).toString('utf8');
+          let i: number;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, i).trim();
+            buf = buf.slice(i + 1);
+            if (!line) continue;
+            const ev = JSON.parse(line) as { Action?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+            const attrs = ev.Actor?.Attributes ?? {};
+            onEvent({ action: ev.Action ?? '', id: ev.Actor?.ID ?? ev.id ?? '', labels: attrs, exitCode: attrs.exitCode !== undefined ? Number(attrs.exitCode) : null });
+          }
+        }
+        signal.removeEventListener('abort', stop);
+      } catch {
+        // The engine went away or the stream broke: try again shortly.
+      }
+      if (!signal.aborted) await new Promise((r) => setTimeout(r, 1000));
     }
   }
 

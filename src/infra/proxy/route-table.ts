@@ -44,6 +44,9 @@ function proxy(upstreams: string[], extraHeaders: Record<string, string[]> = {})
     handler: 'reverse_proxy',
     upstreams: upstreams.map((dial) => ({ dial })),
     load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '2s', try_interval: '100ms' },
+    // A container that stops answering is taken out of rotation at once (and retried after
+    // 5 s), before Berth's event-driven route sync removes it for good.
+    health_checks: { passive: { fail_duration: '5s', max_fails: 1 } },
     ...(Object.keys(extraHeaders).length > 0 ? { headers: { request: { set: extraHeaders } } } : {}),
   };
 }
