@@ -6,6 +6,7 @@ import { VERSION } from '../version.js';
 import { ApiClient } from './client.js';
 import { registerApps } from './commands/apps.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerGenerate } from './commands/generate.js';
 import { registerImages } from './commands/images.js';
 import { registerLogs } from './commands/logs.js';
 import { registerProcesses } from './commands/processes.js';
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServer(program, ctx);
   registerImages(program, ctx);
   registerDeploy(program, ctx);
+  registerGenerate(program, ctx);
   registerApps(program, ctx);
   registerLogs(program, ctx);
   registerReleases(program, ctx);

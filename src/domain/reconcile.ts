@@ -75,7 +75,8 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
 
   // 4. Images Berth built that no deployment records any more (interrupted builds, destroyed apps).
   const known = new Set(deps.db.deployments.images());
-  for (const img of await deps.docker.listImages({ [LABELS.instance]: deps.instanceId })) {
+  // Berth's own images are named <prefix>/<owner>/<app>:d<deployment>.
+  for (const img of await deps.docker.listImages(`${deps.config.containerPrefix}/*/*`)) {
     // Tags end in :d<deployment id>; an image of a deploy still under way is not an orphan.
     if (img.tags.some((t) => busyDeployments.has(Number(/:d(\d+)$/.exec(t)?.[1])))) continue;
     if (img.tags.some((t) => known.has(t))) continue;

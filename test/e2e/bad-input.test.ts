@@ -90,9 +90,9 @@ describe('bad sources', () => {
     expect((await api('GET', '/api/v1/apps/sneaky')).status).toBe(404);
   });
 
-  it('fails a source without a Dockerfile, saying what it looked for', async () => {
+  it('fails a source with no Dockerfile and no known stack, saying what it looked for', async () => {
     const a = await api('POST', '/api/v1/apps/no-docker/deploys/upload?create=true&wait=true', await tarball({ 'index.js': 'console.log(1)\n' }));
-    expectOneLineReason(a, 422, /no Dockerfile found in the source: Berth looked for \.\/Dockerfile/);
+    expectOneLineReason(a, 422, /cannot tell how to build this app: no Dockerfile, and no known stack \(Berth looked for Dockerfile, .*go\.mod, index\.html\)/);
     await expectNothingLeftOf('no-docker');
   });
 

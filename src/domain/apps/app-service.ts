@@ -3,7 +3,7 @@ import { Conflict, NotFound } from '../../errors.js';
 import type { AppRow, DeploymentRow } from '../../infra/db/rows.js';
 import { LABELS, type Deps } from '../context.js';
 import { logKey } from '../deploys/deploy-source.js';
-import { removeContainers } from '../deploys/cleanup.js';
+import { imageRepo, removeContainers } from '../deploys/cleanup.js';
 import { syncRoutes } from '../routing/sync-routes.js';
 import { resolveHealthCheck, type HealthCheck } from './manifest.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from './names.js';
@@ -104,7 +104,7 @@ export async function destroyApp(deps: Deps, name: string): Promise<void> {
     const containers = await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.app]: app.name });
     await removeContainers(deps, containers.map((c) => c.id));
     const images = new Set(deployments.map((d) => d.image).filter((i): i is string => i !== null));
-    for (const img of await deps.docker.listImages({ [LABELS.instance]: deps.instanceId, [LABELS.app]: app.name })) {
+    for (const img of await deps.docker.listImages(imageRepo(deps, app))) {
       for (const t of img.tags) images.add(t);
       if (img.tags.length === 0) images.add(img.id);
     }

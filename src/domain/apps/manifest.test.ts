@@ -26,6 +26,19 @@ describe('parseManifest', () => {
     expect(parseManifest('{"name":"api","port":80}', 'berth.json')).toMatchObject({ name: 'api', port: 80 });
   });
 
+  it('reads the build settings for sources without a Dockerfile', () => {
+    expect(parseManifest('runtime: node\nroot: services/api/\nstart: node main.js\nbuild: npm run compile\n', 'berth.yml')).toMatchObject({
+      runtime: 'node',
+      root: 'services/api',
+      start: 'node main.js',
+      build: 'npm run compile',
+    });
+  });
+
+  it.each(['../up', '/abs', 'a/../../b'])('refuses root %j outside the repository', (root) => {
+    expect(() => parseManifest(`root: ${root}\n`, 'berth.yml')).toThrow(/root/);
+  });
+
   it('treats an empty file as no settings', () => {
     expect(parseManifest('', 'berth.yml')).toEqual({ env: {}, domains: [] });
   });
@@ -37,6 +50,7 @@ describe('parseManifest', () => {
     ['env: {"1BAD": x}', /env/],
     ['domains: ["not a domain"]', /domains\.0/],
     ['healthcheck: {path: health}', /healthcheck\.path/],
+    ['runtime: ruby', /runtime/],
     ['name: [unclosed', /cannot be parsed/],
     ['- a list', /expected a mapping/],
   ])('rejects %j naming the file and the key', (text, reason) => {

@@ -15,6 +15,14 @@ export interface HealthCheck {
 }
 
 export interface Manifest {
+  /** Forces the stack when there is no Dockerfile. */
+  runtime?: 'node' | 'python' | 'go' | 'static';
+  /** The app's folder inside the repository (monorepos), e.g. services/api. */
+  root?: string;
+  /** The web command, over the Procfile and package.json. */
+  start?: string;
+  /** A build command run in the image, over package.json scripts.build. */
+  build?: string;
   name?: string;
   owner?: string;
   port?: number;
@@ -53,6 +61,10 @@ const ManifestSchema = Type.Object(
       ),
     ),
     env: Type.Optional(Type.Record(Type.String(), Scalar)),
+    runtime: Type.Optional(Type.Union([Type.Literal('node'), Type.Literal('python'), Type.Literal('go'), Type.Literal('static')])),
+    root: Type.Optional(Type.String({ pattern: '^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]{1,200}$' })),
+    start: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    build: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     domains: Type.Optional(Type.Array(Type.String({ pattern: '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$' }), { maxItems: 50 })),
   },
   { additionalProperties: false },
@@ -99,6 +111,10 @@ export function parseManifest(text: string, file: string): Manifest {
     throw Invalid(`${file}: ${messageOf(e)}`);
   }
   if (port !== undefined) out.port = port;
+  if (m.runtime !== undefined) out.runtime = m.runtime;
+  if (m.root !== undefined) out.root = m.root.replace(/\/+$/, '');
+  if (m.start !== undefined) out.start = m.start;
+  if (m.build !== undefined) out.build = m.build;
   if (m.healthcheck) {
     const h = m.healthcheck;
     const hc: Partial<HealthCheck> = {};

@@ -1,14 +1,16 @@
 // The build half of a deploy: get the source, read what it says about itself (berth.yml,
 // Procfile, app.json), and build its image — or reuse one built from the same inputs.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, Failed, messageOf } from '../../errors.js';
 import { cloneRepo } from '../../infra/git/git.js';
 import type { Manifest } from '../apps/manifest.js';
 import { parseAppJson, parseProcfile, type AppJson, type Processes } from '../apps/procfile.js';
-import { LABELS, type Deps } from '../context.js';
-import { extractUpload, readManifest, requireDockerfile } from '../source/source.js';
+import type { Deps } from '../context.js';
+import { appFolder, extractUpload, folderFiles, readManifest } from '../source/source.js';
+import { detectStack } from '../stacks/detect.js';
+import { loadTemplates } from '../stacks/templates.js';
 import { imageRepo } from './cleanup.js';
 import { uploadPath, type DeploySource } from './deploy-source.js';
 import { transitionBuild } from './states.js';
@@ -55,12 +57,26 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
     sourceId = await cloneRepo({ url: p.source.url, ref: p.source.ref, dir: src });
     log(`       commit ${sourceId}`);
   }
-  const appJson = existsSync(join(src, 'app.json')) ? parseAppJson(readFileSync(join(src, 'app.json'), 'utf8')) : undefined;
   const manifest = readManifest(src);
+  const dir = appFolder(src, manifest?.root);
+  const appJson = existsSync(join(dir, 'app.json')) ? parseAppJson(readFileSync(join(dir, 'app.json'), 'utf8')) : undefined;
   applySettings(deps, p.appId, manifest, appJson, log);
-  const processes = readProcesses(src, appJson);
+  const processes = readProcesses(dir, appJson);
   if (Object.keys(processes).length > 1 || processes.web !== '') log(`       processes: ${Object.keys(processes).join(', ')}`);
-  requireDockerfile(src);
+  // No Dockerfile: detect the stack and generate one from templates/ (berth generate shows it).
+  const plan = detectStack(folderFiles(dir), loadTemplates(), {
+    images: deps.config.images,
+    runtime: manifest?.runtime,
+    start: manifest?.start,
+    build: manifest?.build,
+    port: deps.db.apps.get(p.appId)!.port ?? 8080,
+  });
+  if (plan.dockerfile) {
+    writeFileSync(join(dir, 'Dockerfile'), plan.dockerfile);
+    if (!existsSync(join(dir, '.dockerignore'))) writeFileSync(join(dir, '.dockerignore'), loadTemplates().dockerignore);
+    log(`-----> detected ${plan.label}: generated a Dockerfile (see it with \`berth generate\`)`);
+  }
+  for (const n of plan.notes) log(`       note: ${n}`);
 
   // Dockerfiles may name Berth's base images through these build arguments.
   const i = deps.config.images;
@@ -68,7 +84,7 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
   const built = { processes, ...(appJson?.postdeploy ? { postdeploy: appJson.postdeploy } : {}) };
   // Same source, same build arguments and same base images build the same image: reuse it.
   const baseIds = await Promise.all(Object.values(buildArgs).map(async (ref) => (await deps.docker.image(ref))?.id ?? 'none'));
-  const digest = createHash('sha256').update([sourceId, JSON.stringify(buildArgs), ...baseIds].join('\0')).digest('hex');
+  const digest = createHash('sha256').update([sourceId, manifest?.root ?? '', plan.dockerfile ?? '', JSON.stringify(buildArgs), ...baseIds].join('\0')).digest('hex');
   deps.db.builds.setDigest(p.buildId, digest);
   const reusable = deps.db.builds.reusableImage(p.appId, digest);
   if (reusable && (await deps.docker.image(reusable))) {
@@ -82,10 +98,11 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
   log(`-----> building ${image}`);
   try {
     await deps.docker.build({
-      contextDir: src,
+      contextDir: dir,
       tag: image,
-      // No per-deployment label: it would change the last layers and defeat the build cache.
-      labels: { [LABELS.instance]: deps.instanceId, [LABELS.app]: app.name, [LABELS.owner]: app.owner },
+      // No labels: each is one more build step after the last changed layer. Berth finds its
+      // images by name (<prefix>/<owner>/<app>:d<deployment>) instead.
+      labels: {},
       buildArgs,
       onLog: (l) => log(`       ${l}`),
     });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as tar from 'tar';
 import { Failed, Invalid, messageOf } from '../../errors.js';
 import { MANIFEST_FILES, parseManifest, type Manifest } from '../apps/manifest.js';
+import type { SourceFiles } from '../stacks/detect.js';
 
 /** Unpacks a gzipped tarball into dir; node-tar refuses absolute paths and `..` escapes. */
 export async function extractUpload(file: string, dir: string): Promise<void> {
@@ -26,12 +27,24 @@ export function readManifest(dir: string): Manifest | null {
   return null;
 }
 
-/** Throws Failed, listing what was looked for, when the source has no Dockerfile. */
-export function requireDockerfile(dir: string): void {
-  const p = join(dir, 'Dockerfile');
-  if (!existsSync(p) || !statSync(p).isFile()) {
-    throw Failed('no Dockerfile found in the source: Berth looked for ./Dockerfile at the root of the repository or directory', {
-      hint: 'add a Dockerfile; stack detection for sources without one is planned',
-    });
-  }
+/** A folder's files for stack detection: the text of a regular file, or null. */
+export function folderFiles(dir: string): SourceFiles {
+  return {
+    read(rel) {
+      const p = join(dir, rel);
+      try {
+        return statSync(p).isFile() ? readFileSync(p, 'utf8') : null;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/** The app's folder in the source: berth.yml `root:` for monorepos, else the top. */
+export function appFolder(src: string, root: string | undefined): string {
+  if (!root) return src;
+  const dir = join(src, root);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw Failed(`berth.yml names root ${root}, but the source has no such folder`);
+  return dir;
 }

@@ -161,8 +161,9 @@ export class DockerEngine {
     }
   }
 
-  async listImages(labels: Record<string, string>): Promise<ImageInfo[]> {
-    const list = await this.docker.listImages({ filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+  /** Images whose name matches the pattern (Docker's reference filter, globs allowed), e.g. berth/acme/shop. */
+  async listImages(reference: string): Promise<ImageInfo[]> {
+    const list = await this.docker.listImages({ filters: { reference: [reference] } });
     return list.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {}, exposedPorts: [] }));
   }
 

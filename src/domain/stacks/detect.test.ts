@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { detectStack, type DetectOptions, type SourceFiles } from './detect.js';
+import { loadTemplates } from './templates.js';
+
+const templates = loadTemplates();
+const images = { base: 'berth/base:bookworm', node: 'berth/node:bookworm', python: 'berth/python:bookworm', go: 'berth/go:bookworm', static: 'berth/static:bookworm' };
+const opts: DetectOptions = { images, port: 8080 };
+const files = (map: Record<string, string>): SourceFiles => ({ read: (p) => map[p] ?? null });
+const detect = (map: Record<string, string>, o: Partial<DetectOptions> = {}) => detectStack(files(map), templates, { ...opts, ...o });
+
+describe('detectStack: the order', () => {
+  it('uses a Dockerfile when there is one, whatever else is there', () => {
+    expect(detect({ Dockerfile: 'FROM x', 'package.json': '{}' })).toEqual({ stack: 'dockerfile', label: 'Dockerfile', notes: [] });
+  });
+
+  it.each([
+    [{ 'package.json': '{"scripts":{"start":"node s.js"}}' }, 'node'],
+    [{ 'requirements.txt': '', 'app.py': '' }, 'python'],
+    [{ 'pyproject.toml': '[project]\nname="x"', 'main.py': '' }, 'python'],
+    [{ Procfile: 'web: gunicorn app:app' }, 'python'],
+    [{ 'go.mod': 'module x' }, 'go'],
+    [{ 'index.html': '<h1>hi</h1>' }, 'static'],
+    [{ 'package.json': '{"main":"a.js"}', 'index.html': '' }, 'node'],
+  ])('detects %j as %s', (map, stack) => {
+    expect(detect(map).stack).toBe(stack);
+  });
+
+  it('lets berth.yml force the runtime', () => {
+    expect(detect({ 'index.html': '', 'app.py': '' }, { runtime: 'python' }).stack).toBe('python');
+  });
+
+  it('fails before any build, listing what it looked for', () => {
+    expect(() => detect({ 'README.md': '# hi' })).toThrow(/no known stack \(Berth looked for Dockerfile, berth\.yml runtime:, package\.json, requirements\.txt, pyproject\.toml, a Procfile running python, go\.mod, index\.html\)/);
+  });
+});
+
+describe('detectStack: Node.js', () => {
+  it('installs dependencies from the manifests before copying the source, as a non-root user', () => {
+    const d = detect({ 'package.json': '{"scripts":{"start":"node server.js"}}', 'package-lock.json': '{}' }).dockerfile!;
+    expect(d).toMatch(/COPY --chown=app package\.json package-lock\.json \.\/\nRUN npm ci --omit=dev\nCOPY --chown=app \. \./);
+    expect(d).toContain('USER app');
+    expect(d).toContain('ENV HOME=/app PORT=8080');
+    expect(d).toContain('CMD ["sh","-c","exec node server.js"]');
+  });
+
+  it('with both package-lock.json and yarn.lock, uses npm and says so', () => {
+    const p = detect({ 'package.json': '{"scripts":{"start":"x"}}', 'package-lock.json': '{}', 'yarn.lock': '' });
+    expect(p.label).toBe('Node.js (npm)');
+    expect(p.notes[0]).toMatch(/both package-lock\.json and yarn\.lock/);
+  });
+
+  it('uses yarn or pnpm by their lock file', () => {
+    expect(detect({ 'package.json': '{"main":"a.js"}', 'yarn.lock': '' }).dockerfile).toContain('yarn@1 install --frozen-lockfile --production');
+    expect(detect({ 'package.json': '{"main":"a.js"}', 'pnpm-lock.yaml': '' }).dockerfile).toContain('pnpm@8 install --frozen-lockfile --prod');
+  });
+
+  it('runs scripts.build with devDependencies, then prunes them', () => {
+    const d = detect({ 'package.json': '{"scripts":{"build":"tsc","start":"node dist/a.js"}}', 'package-lock.json': '{}' }).dockerfile!;
+    expect(d).toContain('RUN npm ci\n');
+    expect(d).toContain('RUN npm run build && npm prune --omit=dev');
+  });
+
+  it('starts from the Procfile web: line (comments and inline comments ignored) before scripts.start', () => {
+    const d = detect({ 'package.json': '{"scripts":{"start":"node a.js"}}', Procfile: '# web server\nweb: node web.js  # the web process\n' }).dockerfile!;
+    expect(d).toContain('CMD ["sh","-c","exec node web.js"]');
+  });
+
+  it('falls back to main', () => {
+    expect(detect({ 'package.json': '{"main":"lib/index.js"}' }).dockerfile).toContain('exec node lib/index.js');
+  });
+
+  it('fails when there is no start command, saying where it looked', () => {
+    expect(() => detect({ 'package.json': '{"name":"x"}' })).toThrow(/no start command for this Node\.js app: Berth looked for .*scripts\.start and main in package\.json/);
+  });
+
+  it('follows engines.node when the image name asks for it, and notes it otherwise', () => {
+    const pkg = '{"main":"a.js","engines":{"node":">=20"}}';
+    expect(detect({ 'package.json': pkg }, { images: { ...images, node: 'node:{node}-slim' } }).dockerfile).toContain('ARG BERTH_IMAGE_NODE=node:20-slim');
+    expect(detect({ 'package.json': pkg }).notes[0]).toMatch(/engines\.node is ">=20"/);
+  });
+
+  it('refuses a package.json that is not JSON', () => {
+    expect(() => detect({ 'package.json': '{nope' })).toThrow(/package\.json cannot be parsed/);
+  });
+});
+
+describe('detectStack: Python, Go, static', () => {
+  it('installs requirements into a virtualenv only when there are any', () => {
+    expect(detect({ 'requirements.txt': '# none\n', 'app.py': '' }).dockerfile).not.toContain('pip install');
+    const d = detect({ 'requirements.txt': 'flask==3.0\n', 'app.py': '' }).dockerfile!;
+    expect(d).toMatch(/COPY --chown=app requirements\.txt \.\/\nRUN python3 -m venv \/app\/\.venv && pip install --no-cache-dir -r requirements\.txt/);
+  });
+
+  it('builds Go in two stages and runs the binary from the base image', () => {
+    const d = detect({ 'go.mod': 'module x', 'go.sum': '' }).dockerfile!;
+    expect(d).toContain('FROM ${BERTH_IMAGE_GO} AS build');
+    expect(d).toContain('COPY go.mod go.sum ./');
+    expect(d).toContain('COPY --from=build /out/app /usr/local/bin/app');
+    expect(d).toContain('ARG BERTH_IMAGE_BASE=berth/base:bookworm');
+  });
+
+  it('serves a static site from the static image', () => {
+    expect(detect({ 'index.html': '' }).dockerfile).toContain('COPY --chown=app . /srv/www');
+  });
+
+  it('fails a Python app with nothing to start', () => {
+    expect(() => detect({ 'requirements.txt': '' })).toThrow(/no start command for this Python app/);
+  });
+});

@@ -1,0 +1,204 @@
+// Stack detection for sources without a Dockerfile, in this order: a Dockerfile is used as it
+// is; else berth.yml `runtime:` decides; else package.json -> Node.js; requirements.txt,
+// pyproject.toml or a Python Procfile -> Python; go.mod -> Go; index.html -> a static site.
+// The result is a Dockerfile rendered from the templates in templates/. Pure: it reads files
+// through `SourceFiles` and never touches Docker.
+import { Failed, Invalid } from '../../errors.js';
+import { parseProcfile } from '../apps/procfile.js';
+
+export type Runtime = 'node' | 'python' | 'go' | 'static';
+export type Stack = 'dockerfile' | Runtime;
+
+export interface SourceFiles {
+  /** The text of a file relative to the app root, or null when there is none. */
+  read(path: string): string | null;
+}
+
+export interface StackImages {
+  base: string;
+  node: string;
+  python: string;
+  go: string;
+  static: string;
+}
+
+export interface DetectOptions {
+  images: StackImages;
+  /** berth.yml `runtime:` */
+  runtime?: Runtime | undefined;
+  /** berth.yml `start:`: the web command, over every other source. */
+  start?: string | undefined;
+  /** berth.yml `build:`: a build command, over package.json scripts.build. */
+  build?: string | undefined;
+  port: number;
+}
+
+export interface StackPlan {
+  stack: Stack;
+  /** e.g. "Node.js (npm)" */
+  label: string;
+  /** The Dockerfile to build with; absent for `dockerfile` (the source's own). */
+  dockerfile?: string;
+  /** Things the user should know (two lock files, an engines range Berth cannot honour). */
+  notes: string[];
+}
+
+export const LOOKED_FOR = 'Dockerfile, berth.yml runtime:, package.json, requirements.txt, pyproject.toml, a Procfile running python, go.mod, index.html';
+
+export type Templates = Record<'node' | 'python' | 'go' | 'static', string>;
+
+const SIMPLE = (cmd: string) => !/[;&|`\n]/.test(cmd);
+/** A CMD in exec form that runs a shell command with exec, so the app gets signals. */
+const shellCmd = (cmd: string) => JSON.stringify(['sh', '-c', SIMPLE(cmd) ? `exec ${cmd}` : cmd]);
+
+function render(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (_m, key: string) => {
+    if (!(key in values)) throw new Error(`template placeholder {{${key}}} has no value`);
+    return values[key]!;
+  });
+}
+
+const copyLine = (files: string[], chown: boolean) => (files.length === 0 ? '' : `COPY ${chown ? '--chown=app ' : ''}${files.join(' ')} ./`);
+
+function procfileWeb(files: SourceFiles): string | undefined {
+  const text = files.read('Procfile');
+  return text === null ? undefined : parseProcfile(text).web;
+}
+
+/** Decides the stack and renders its Dockerfile; throws Failed listing what was looked for. */
+export function detectStack(files: SourceFiles, templates: Templates, o: DetectOptions): StackPlan {
+  if (files.read('Dockerfile') !== null) return { stack: 'dockerfile', label: 'Dockerfile', notes: [] };
+  const runtime = o.runtime ?? guessRuntime(files);
+  if (!runtime) {
+    throw Failed(`cannot tell how to build this app: no Dockerfile, and no known stack (Berth looked for ${LOOKED_FOR})`, {
+      hint: 'add a Dockerfile, or set runtime: node|python|go|static in berth.yml',
+    });
+  }
+  switch (runtime) {
+    case 'node':
+      return node(files, templates.node, o);
+    case 'python':
+      return python(files, templates.python, o);
+    case 'go':
+      return go(files, templates.go, o);
+    case 'static':
+      return { stack: 'static', label: 'static site', notes: [], dockerfile: render(templates.static, { IMAGE: o.images.static, PORT: String(o.port) }) };
+  }
+}
+
+function guessRuntime(files: SourceFiles): Runtime | undefined {
+  if (files.read('package.json') !== null) return 'node';
+  if (files.read('requirements.txt') !== null || files.read('pyproject.toml') !== null) return 'python';
+  const web = files.read('Procfile') !== null ? procfileWeb(files) : undefined;
+  if (web && /(^|\s|\/)(python3?|gunicorn|uvicorn|flask|django-admin|hypercorn|waitress-serve)(\s|$)/.test(web)) return 'python';
+  if (files.read('go.mod') !== null) return 'go';
+  if (files.read('index.html') !== null) return 'static';
+  return undefined;
+}
+
+interface PackageJson {
+  main?: string;
+  scripts?: Record<string, string>;
+  engines?: { node?: string };
+}
+
+function node(files: SourceFiles, template: string, o: DetectOptions): StackPlan {
+  let pkg: PackageJson;
+  try {
+    pkg = (JSON.parse(files.read('package.json') ?? '{}') ?? {}) as PackageJson;
+  } catch (e) {
+    throw Invalid(`package.json cannot be parsed: ${(e as Error).message}`);
+  }
+  const notes: string[] = [];
+  const hasNpmLock = files.read('package-lock.json') !== null || files.read('npm-shrinkwrap.json') !== null;
+  const hasYarnLock = files.read('yarn.lock') !== null;
+  const hasPnpmLock = files.read('pnpm-lock.yaml') !== null;
+  let pm: 'npm' | 'yarn' | 'pnpm' = 'npm';
+  if (hasNpmLock) {
+    pm = 'npm';
+    if (hasYarnLock || hasPnpmLock) notes.push(`both package-lock.json and ${hasYarnLock ? 'yarn.lock' : 'pnpm-lock.yaml'} are present: using npm; delete the lock file you do not use`);
+  } else if (hasYarnLock) pm = 'yarn';
+  else if (hasPnpmLock) pm = 'pnpm';
+
+  const build = o.build ?? (pkg.scripts?.build ? `${pm === 'npm' ? 'npm' : pm === 'yarn' ? 'npx --yes yarn@1' : 'npx --yes pnpm@8'} run build` : undefined);
+  const lockfile = { npm: hasNpmLock ? (files.read('package-lock.json') !== null ? 'package-lock.json' : 'npm-shrinkwrap.json') : '', yarn: 'yarn.lock', pnpm: 'pnpm-lock.yaml' }[pm];
+  const prod = !build; // a build step needs devDependencies; they are pruned after it
+  const install = {
+    npm: hasNpmLock ? `npm ci${prod ? ' --omit=dev' : ''}` : `npm install${prod ? ' --omit=dev' : ''}`,
+    yarn: `npx --yes yarn@1 install --frozen-lockfile${prod ? ' --production' : ''}`,
+    pnpm: `npx --yes pnpm@8 install --frozen-lockfile${prod ? ' --prod' : ''}`,
+  }[pm];
+  const manifests = ['package.json', ...(lockfile ? [lockfile] : []), ...(files.read('.npmrc') !== null ? ['.npmrc'] : [])];
+
+  const start = o.start ?? procfileWeb(files) ?? pkg.scripts?.start ?? (pkg.main ? `node ${pkg.main}` : files.read('server.js') !== null ? 'node server.js' : files.read('index.js') !== null ? 'node index.js' : undefined);
+  if (!start) {
+    throw Failed('no start command for this Node.js app: Berth looked for start: in berth.yml, a Procfile web: line, scripts.start and main in package.json, server.js and index.js', {
+      hint: 'add "start": "node server.js" to the scripts in package.json',
+    });
+  }
+
+  let image = o.images.node;
+  const engines = pkg.engines?.node;
+  if (engines) {
+    const major = /(\d+)/.exec(engines)?.[1];
+    if (image.includes('{node}') && major) image = image.replace('{node}', major);
+    else notes.push(`engines.node is ${JSON.stringify(engines)}; the Node.js image is ${image} (set BERTH_IMAGE_NODE, e.g. node:{node}-slim, to follow engines.node)`);
+  }
+  return {
+    stack: 'node',
+    label: `Node.js (${pm})`,
+    notes,
+    dockerfile: render(template, {
+      PM: pm,
+      IMAGE: image,
+      PORT: String(o.port),
+      COPY_MANIFESTS: copyLine(manifests, true),
+      INSTALL: install,
+      BUILD: build ? `RUN ${build}${pm === 'npm' ? ' && npm prune --omit=dev' : ''}` : '',
+      START: shellCmd(start),
+    }),
+  };
+}
+
+function python(files: SourceFiles, template: string, o: DetectOptions): StackPlan {
+  const requirements = (files.read('requirements.txt') ?? '')
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
+  const hasPyproject = files.read('pyproject.toml') !== null;
+  const install = ['python3 -m venv /app/.venv'];
+  if (requirements.length > 0) install.push('pip install --no-cache-dir -r requirements.txt');
+  const start =
+    o.start ?? procfileWeb(files) ?? ['app.py', 'main.py', 'server.py', 'wsgi.py'].map((f) => (files.read(f) !== null ? `python3 ${f}` : undefined)).find(Boolean);
+  if (!start) {
+    throw Failed('no start command for this Python app: Berth looked for start: in berth.yml, a Procfile web: line, app.py, main.py, server.py and wsgi.py', {
+      hint: 'add a Procfile with a line such as "web: python3 app.py"',
+    });
+  }
+  const notes = hasPyproject && requirements.length === 0 ? ['pyproject.toml found: its dependencies are installed with the source (pip install .) after the copy'] : [];
+  let dockerfile = render(template, {
+    IMAGE: o.images.python,
+    PORT: String(o.port),
+    COPY_MANIFESTS: copyLine(requirements.length > 0 ? ['requirements.txt'] : [], true),
+    INSTALL: install.join(' && '),
+    START: shellCmd(start),
+  });
+  if (hasPyproject && requirements.length === 0) dockerfile = dockerfile.replace('COPY --chown=app . .\n', 'COPY --chown=app . .\nRUN pip install --no-cache-dir --no-build-isolation .\n');
+  return { stack: 'python', label: 'Python', notes, dockerfile };
+}
+
+function go(files: SourceFiles, template: string, o: DetectOptions): StackPlan {
+  const manifests = ['go.mod', ...(files.read('go.sum') !== null ? ['go.sum'] : [])];
+  return {
+    stack: 'go',
+    label: 'Go',
+    notes: [],
+    dockerfile: render(template, {
+      IMAGE: o.images.go,
+      RUNTIME_IMAGE: o.images.base,
+      PORT: String(o.port),
+      COPY_MANIFESTS: copyLine(manifests, false),
+      START: o.start ? shellCmd(o.start) : JSON.stringify(['app']),
+    }),
+  };
+}

@@ -1,0 +1,72 @@
+// Builds without a Dockerfile: each example stack is detected, built from the generated
+// Dockerfile and answers through the proxy; berth generate shows the same Dockerfile.
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearStale, PROXY, removeDir, requireBaseImages, ROOT, run, startTestServer, stopTestProxy, type TestServer, BIN } from '../helpers/berth.js';
+import { get } from '../helpers/http.js';
+
+let server: TestServer;
+const work = mkdtempSync(join(tmpdir(), 'berth-stacks-'));
+
+beforeAll(async () => {
+  await requireBaseImages();
+  await clearStale();
+  server = await startTestServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await stopTestProxy();
+  removeDir(work);
+  if (server) removeDir(server.dataDir);
+});
+
+describe('deploying sources without a Dockerfile', () => {
+  it.each([
+    ['node-npm-dep', 'Node.js (npm)', 'node-npm-dep: is-number(42) is true\n'],
+    ['node-build', 'Node.js (npm)', 'node-build: made by the build step\n'],
+    ['python-stdlib', 'Python', 'python-stdlib: hello\n'],
+    ['go-hello', 'Go', 'go-hello: hello from Go\n'],
+    ['static-site', 'static site', '<h1>static-site: served by Berth</h1>'],
+  ])('detects and deploys examples/%s', async (example, label, body) => {
+    const dir = join(work, example);
+    cpSync(join(ROOT, 'examples', example), dir, { recursive: true });
+    const r = await server.cli(['deploy', dir]);
+    expect(r.code, r.stdout.slice(-2000) + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`detected ${label}: generated a Dockerfile`);
+    expect((await get(`${PROXY}/`, { host: `${example}.localhost` })).body).toContain(body);
+    // The user's directory is left as it was.
+    expect(existsSync(join(dir, 'Dockerfile'))).toBe(false);
+  });
+
+  it('runs the generated image as a non-root user', async () => {
+    const r = await server.cli(['run', 'python-stdlib', '--', 'id', '-un']);
+    expect(r.stdout.trim()).toBe('app');
+  });
+});
+
+describe('berth generate', () => {
+  it('prints the Dockerfile and docker-compose.yml, and writes them on request', async () => {
+    const dir = join(work, 'gen');
+    cpSync(join(ROOT, 'examples', 'node-npm-dep'), dir, { recursive: true });
+    const printed = await run(process.execPath, [BIN, 'generate', dir, '--compose']);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toContain('# ---- Dockerfile');
+    expect(printed.stdout).toContain('RUN npm ci --omit=dev');
+    expect(printed.stdout).toContain('# ---- docker-compose.yml');
+    const written = await run(process.execPath, [BIN, 'generate', dir, '--compose', '--write']);
+    expect(written.stdout).toContain('wrote Dockerfile, .dockerignore, docker-compose.yml');
+    expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).toContain('USER app');
+    expect(readFileSync(join(dir, 'docker-compose.yml'), 'utf8')).toContain('  gen:\n    build: .');
+    const again = await run(process.execPath, [BIN, 'generate', dir, '--compose', '--write']);
+    expect(again.code).toBe(2);
+  });
+
+  it('names what it looked for when it cannot tell the stack', async () => {
+    const r = await run(process.execPath, [BIN, 'generate', join(ROOT, 'docs')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Berth looked for Dockerfile, berth.yml runtime:, package.json');
+  });
+});
