@@ -14,7 +14,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function buildMs(server: TestServer, dir: string): Promise<number> {
   const r = await server.cli(['deploy', dir, '--app', 'cache-bench']);
   if (r.code !== 0) throw new Error(r.stdout.slice(-1500) + r.stderr);
-  const [b] = (await (await fetch(`${server.url}/api/v1/apps/cache-bench/builds`)).json()) as { createdAt: string; finishedAt: string }[];
+  const [b] = (await (await server.fetch(`/api/v1/apps/cache-bench/builds`)).json()) as { createdAt: string; finishedAt: string }[];
   return Date.parse(b!.finishedAt) - Date.parse(b!.createdAt);
 }
 

@@ -52,6 +52,12 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     secrets: SecretBox.open(join(config.dataDir, 'secret.key')),
     instanceId,
   };
+  const { bootstrapAdmin } = await import('./domain/users/tokens.js');
+  const admin = bootstrapAdmin(deps, process.env.BERTH_ADMIN_TOKEN);
+  if (admin?.generated) {
+    // Shown once, on the terminal only: never written to the log.
+    process.stderr.write(`\nBerth created the admin user. Its API token, shown only this once:\n\n  ${admin.token}\n\nLog in with: berth login http://${config.listenHost}:${config.listenPort} --token <token>\n\n`);
+  }
   try {
     const report = await reconcile(deps);
     logger.info({ ...report }, 'reconciled state with Docker and the proxy');

@@ -19,7 +19,7 @@ export interface SseEvent {
   data: unknown;
 }
 
-const CODES: readonly ErrorCode[] = ['not_found', 'invalid', 'conflict', 'forbidden', 'unauthorized', 'unavailable', 'failed'];
+const CODES: readonly ErrorCode[] = ['not_found', 'invalid', 'conflict', 'forbidden', 'unauthorized', 'rate_limited', 'unavailable', 'failed'];
 
 async function readBody(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -28,7 +28,10 @@ async function readBody(res: IncomingMessage): Promise<string> {
 }
 
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
 
   private url(path: string, query?: RequestOptions['query']): URL {
     const u = new URL(path, this.baseUrl);
@@ -39,7 +42,7 @@ export class ApiClient {
   /** Sends the request; resolves with the response once its status is 2xx, else throws the server's error. */
   private send(method: string, path: string, o: RequestOptions = {}, accept = 'application/json', signal?: AbortSignal): Promise<IncomingMessage> {
     const url = this.url(path, o.query);
-    const headers: Record<string, string> = { Accept: accept };
+    const headers: Record<string, string> = { Accept: accept, ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) };
     let json: string | undefined;
     if (o.json !== undefined) {
       json = JSON.stringify(o.json);

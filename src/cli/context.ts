@@ -18,13 +18,24 @@ export interface CliContext {
   ops: HostOps;
 }
 
+export interface CliConfig {
+  url?: string;
+  token?: string;
+}
+
+export const configFile = (env: NodeJS.ProcessEnv = process.env): string => join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'berth', 'config.json');
+
+export function readCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const file = configFile(env);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CliConfig) : {};
+}
+
 /** The server URL: BERTH_URL, else the user's config file, else the local default. */
 export function serverUrl(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.BERTH_URL) return env.BERTH_URL;
-  const file = join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'berth', 'config.json');
-  if (existsSync(file)) {
-    const cfg = JSON.parse(readFileSync(file, 'utf8')) as { url?: string };
-    if (cfg.url) return cfg.url;
-  }
-  return 'http://127.0.0.1:7070';
+  return env.BERTH_URL ?? readCliConfig(env).url ?? 'http://127.0.0.1:7070';
+}
+
+/** The API token: BERTH_TOKEN, else the one `berth login` stored. */
+export function serverToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.BERTH_TOKEN ?? readCliConfig(env).token;
 }

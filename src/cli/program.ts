@@ -12,7 +12,8 @@ import { registerLogs } from './commands/logs.js';
 import { registerProcesses } from './commands/processes.js';
 import { registerReleases } from './commands/releases.js';
 import { registerServer } from './commands/server.js';
-import { serverUrl, type CliContext, type HostOps } from './context.js';
+import { registerAuth, registerUsers } from './commands/auth.js';
+import { serverToken, serverUrl, type CliContext, type HostOps } from './context.js';
 
 export const EXIT_CODES: Record<ErrorCode | 'internal', number> = {
   failed: 1,
@@ -21,6 +22,7 @@ export const EXIT_CODES: Record<ErrorCode | 'internal', number> = {
   conflict: 4,
   unavailable: 5,
   unauthorized: 6,
+  rate_limited: 7,
   forbidden: 6,
   internal: 70,
 };
@@ -40,13 +42,15 @@ export function buildProgram(ctx: CliContext): Command {
   registerLogs(program, ctx);
   registerReleases(program, ctx);
   registerProcesses(program, ctx);
+  registerAuth(program, ctx);
+  registerUsers(program, ctx);
   return program;
 }
 
 /** Runs the CLI; sets process.exitCode rather than exiting, so streams flush. */
 export async function runCli(argv: string[], ops: HostOps): Promise<void> {
   const ctx: CliContext = {
-    client: () => new ApiClient(serverUrl()),
+    client: () => new ApiClient(serverUrl(), serverToken()),
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
     ops,

@@ -12,6 +12,8 @@ import { logRoutes } from './routes/logs.js';
 import { processRoutes } from './routes/processes.js';
 import { releaseRoutes } from './routes/releases.js';
 import { systemRoutes } from './routes/system.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { installAuth } from './auth.js';
 
 export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const app = Fastify({
@@ -25,8 +27,11 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
     openapi: {
       info: { title: 'Berth API', version: VERSION, description: 'Deploy source to routed, health-checked containers.' },
       servers: [{ url: '/' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
     },
   });
+  installAuth(app, deps);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isBerthError(err)) {
@@ -54,6 +59,7 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
   await app.register(logRoutes(deps), { prefix: '/api/v1' });
   await app.register(releaseRoutes(deps), { prefix: '/api/v1' });
   await app.register(processRoutes(deps), { prefix: '/api/v1' });
+  await app.register(tokenRoutes(deps), { prefix: '/api/v1' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -30,7 +30,7 @@ interface ApiAnswer {
 }
 
 async function api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
-  const r = await fetch(`${server.url}${path}`, {
+  const r = await server.fetch(`${path}`, {
     method,
     headers: body instanceof Buffer ? { 'Content-Type': 'application/gzip' } : body ? { 'Content-Type': 'application/json' } : {},
     body: body instanceof Buffer ? body : body ? JSON.stringify(body) : null,

@@ -43,13 +43,13 @@ async function app(version: string, opts: { buildSleep?: number; healthWait?: nu
 }
 
 async function deploy(body: Buffer, wait: boolean): Promise<{ status: number; id: number }> {
-  const r = await fetch(`${server.url}/api/v1/apps/sturdy/deploys/upload?create=true&wait=${wait}`, { method: 'POST', headers: { 'Content-Type': 'application/gzip' }, body });
+  const r = await server.fetch(`/api/v1/apps/sturdy/deploys/upload?create=true&wait=${wait}`, { method: 'POST', headers: { 'Content-Type': 'application/gzip' }, body });
   const json = (await r.json()) as { deployment: { id: number } };
   return { status: r.status, id: json.deployment?.id };
 }
 
 async function deployment(id: number): Promise<{ status: string; reason: string | null; containers: string[] }> {
-  return (await (await fetch(`${server.url}/api/v1/deployments/${id}`)).json()) as { status: string; reason: string | null; containers: string[] };
+  return (await (await server.fetch(`/api/v1/deployments/${id}`)).json()) as { status: string; reason: string | null; containers: string[] };
 }
 
 async function expectConsistent(interruptedId: number): Promise<void> {
@@ -62,7 +62,7 @@ async function expectConsistent(interruptedId: number): Promise<void> {
   expect(names[0]).not.toContain(`-d${interruptedId}-`);
   expect(await imagesNamed(`${TEST.prefix}/default/sturdy:d${interruptedId}`)).toEqual([]);
   expect(readdirSync(join(server.dataDir, 'work'))).toEqual([]);
-  const status = (await (await fetch(`${server.url}/api/v1/apps/sturdy`)).json()) as { status: string };
+  const status = (await (await server.fetch(`/api/v1/apps/sturdy`)).json()) as { status: string };
   expect(status.status).toBe('running');
 }
 
@@ -84,7 +84,7 @@ describe('SIGKILL of the server during a deploy', () => {
 
   it('after a kill during the build, a restart leaves v1 serving and no orphan', async () => {
     const { id } = await deploy(await app('v3', { buildSleep: 30 }), false);
-    await eventually(() => fetch(`${server.url}/api/v1/deployments/${id}/log`).then((r) => r.json() as Promise<{ lines: string[] }>), (l) => l.lines.some((x) => x.includes('RUN sleep')), 60_000);
+    await eventually(() => server.fetch(`/api/v1/deployments/${id}/log`).then((r) => r.json() as Promise<{ lines: string[] }>), (l) => l.lines.some((x) => x.includes('RUN sleep')), 60_000);
     await server.stop('SIGKILL');
     server = await server.restart();
     await expectConsistent(id);

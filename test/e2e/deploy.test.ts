@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveGit } from '../helpers/git-http.js';
-import { clearStale, containersNamed, imagesNamed, PROXY, removeDir, requireBaseImages, ROOT, run, startTestServer, stopTestProxy, TEST, type TestServer } from '../helpers/berth.js';
+import { clearStale, containersNamed, imagesNamed, PROXY, removeDir, requireBaseImages, ROOT, run, startTestServer, stopTestProxy, TEST, TEST_TOKEN, type TestServer } from '../helpers/berth.js';
 import { eventually, get } from '../helpers/http.js';
 
 let server: TestServer;
@@ -163,7 +163,7 @@ describe('looking at apps', () => {
     const ac = new AbortController();
     const lines: string[] = [];
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'berth'), 'logs', 'python-hello', '-f', '-n', '0'], { env: { ...process.env, BERTH_URL: server.url }, signal: ac.signal });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'berth'), 'logs', 'python-hello', '-f', '-n', '0'], { env: { ...process.env, BERTH_URL: server.url, BERTH_TOKEN: TEST_TOKEN }, signal: ac.signal });
     child.stdout.on('data', (b: Buffer) => lines.push(...b.toString().split('\n')));
     child.on('error', () => undefined);
     await new Promise((r) => setTimeout(r, 1000));
@@ -180,7 +180,7 @@ describe('looking at apps', () => {
   });
 
   it('serves the OpenAPI document', async () => {
-    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await server.fetch(`/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/apps', '/api/v1/apps/{app}/deploys', '/api/v1/apps/{app}/logs']));
   });

@@ -39,7 +39,7 @@ describe('crash recovery', () => {
     expect(Date.now() - killedAt).toBeLessThan(10_000);
     const rows = await eventually(ps, (x) => x[0]?.restarts === 1, 5000);
     expect(rows[0]).toMatchObject({ name, state: 'running', restarts: 1 });
-    const events = JSON.parse((await (await fetch(`${server.url}/api/v1/apps/sturdy-web/events`)).text())) as { kind: string }[];
+    const events = JSON.parse((await (await server.fetch(`/api/v1/apps/sturdy-web/events`)).text())) as { kind: string }[];
     expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['process.died', 'process.restarted']));
   });
 });

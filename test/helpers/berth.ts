@@ -17,6 +17,8 @@ export const TEST = {
   prefix: 'berthtest',
 } as const;
 export const PROXY = `http://127.0.0.1:${TEST.httpPort}`;
+/** The admin token every test server is bootstrapped with (BERTH_ADMIN_TOKEN). */
+export const TEST_TOKEN = 'berthtest_admin_token_0123456789abcdefghijklmnop';
 
 export interface Run {
   code: number;
@@ -76,8 +78,10 @@ export interface TestServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same data directory and port. */
   restart(): Promise<TestServer>;
-  /** The CLI, pointed at this server. */
-  cli(args: string[], opts?: { cwd?: string }): Promise<Run>;
+  /** The CLI, pointed at this server, logged in as the admin. */
+  cli(args: string[], opts?: { cwd?: string; token?: string }): Promise<Run>;
+  /** fetch() of an API path, as the admin (or with `token`, or none when null). */
+  fetch(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
 }
 
 export async function startTestServer(opts: { dataDir?: string; port?: number } = {}): Promise<TestServer> {
@@ -93,6 +97,7 @@ export async function startTestServer(opts: { dataDir?: string; port?: number } 
     BERTH_NETWORK: TEST.network,
     BERTH_CONTAINER_PREFIX: TEST.prefix,
     BERTH_LOG_LEVEL: 'warn',
+    BERTH_ADMIN_TOKEN: TEST_TOKEN,
   };
   const proc = spawn(process.execPath, [BIN, 'server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -121,7 +126,12 @@ export async function startTestServer(opts: { dataDir?: string; port?: number } 
       await exited;
     },
     restart: () => startTestServer({ dataDir, port }),
-    cli: (args, o = {}) => run(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: { ...process.env, BERTH_URL: url } }),
+    cli: (args, o = {}) => run(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: { ...process.env, BERTH_URL: url, BERTH_TOKEN: o.token ?? TEST_TOKEN } }),
+    fetch: (path, init = {}) => {
+      const { token, ...rest } = init;
+      const auth: Record<string, string> = token === null ? {} : { Authorization: `Bearer ${token ?? TEST_TOKEN}` };
+      return fetch(`${url}${path}`, { ...rest, headers: { ...auth, ...(rest.headers as Record<string, string> | undefined) } });
+    },
   };
   return server;
 }

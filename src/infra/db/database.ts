@@ -10,6 +10,7 @@ import { DeploymentsRepo } from './deployments-repo.js';
 import { EventsRepo } from './events-repo.js';
 import { ConfigVarsRepo } from './config-vars-repo.js';
 import { ReleasesRepo } from './releases-repo.js';
+import { UsersRepo } from './users-repo.js';
 
 export interface Db {
   apps: AppsRepo;
@@ -18,6 +19,7 @@ export interface Db {
   events: EventsRepo;
   configVars: ConfigVarsRepo;
   releases: ReleasesRepo;
+  users: UsersRepo;
   /** Runs fn in one transaction: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
   getMeta(key: string): string | undefined;
@@ -48,6 +50,7 @@ export function openDb(dataDir: string): Db {
     events: new EventsRepo(sqlite),
     configVars: new ConfigVarsRepo(sqlite),
     releases: new ReleasesRepo(sqlite),
+    users: new UsersRepo(sqlite),
     tx: <T>(fn: () => T): T => sqlite.transaction(fn)(),
     getMeta: (key) => getMeta.get(key)?.value,
     setMeta: (key, value) => void setMeta.run(key, value),

@@ -84,4 +84,26 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE apps ADD COLUMN formation TEXT NOT NULL DEFAULT '{}';
   ALTER TABLE deployments ADD COLUMN processes TEXT NOT NULL DEFAULT '{}';
   `,
+  // 5: users and their API tokens (stored only as SHA-256 hashes)
+  `
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'member', 'viewer')),
+    created_at TEXT NOT NULL
+  );
+
+  CREATE TABLE tokens (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    expires_at TEXT,
+    last_used_at TEXT,
+    revoked_at TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX tokens_user ON tokens(user_id);
+  `,
 ];

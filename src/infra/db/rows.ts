@@ -77,3 +77,26 @@ export interface ReleaseRow {
   description: string;
   createdAt: string;
 }
+
+export type Role = 'admin' | 'member' | 'viewer';
+
+export interface UserRow {
+  id: number;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface TokenRow {
+  id: number;
+  userId: number;
+  name: string;
+  /** SHA-256 of the token, hex: the token itself is never stored. */
+  hash: string;
+  /** The first characters, so a user can tell tokens apart. */
+  prefix: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+}

@@ -1,0 +1,106 @@
+// `berth login`, `berth whoami`, `berth tokens create|list|revoke`.
+import type { Command } from 'commander';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { Invalid } from '../../errors.js';
+import { ApiClient } from '../client.js';
+import { configFile, readCliConfig, type CliContext } from '../context.js';
+import { ago, table } from '../output.js';
+
+interface TokenView {
+  id: number;
+  name: string;
+  user: string;
+  prefix: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+}
+
+async function readToken(): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
+  const token = await rl.question(process.stdin.isTTY ? 'API token: ' : '');
+  rl.close();
+  return token.trim();
+}
+
+export function registerAuth(program: Command, ctx: CliContext): void {
+  program
+    .command('login')
+    .description("store a Berth server's URL and an API token in your config (0600)")
+    .argument('<url>', 'e.g. http://127.0.0.1:7070')
+    .option('--token <token>', 'the token (default: read from standard input)')
+    .action(async (url: string, o: { token?: string }) => {
+      if (!/^https?:\/\/[^\s]+$/.test(url)) throw Invalid(`${JSON.stringify(url)} is not an http(s) URL`);
+      const token = o.token ?? (await readToken());
+      if (!token) throw Invalid('no token given');
+      const me = await new ApiClient(url, token).request<{ user: string; role: string }>('GET', '/api/v1/whoami');
+      const file = configFile();
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      writeFileSync(file, `${JSON.stringify({ ...readCliConfig(), url, token }, null, 2)}\n`, { mode: 0o600 });
+      chmodSync(file, 0o600);
+      ctx.out(`logged in to ${url} as ${me.user} (${me.role}); saved to ${file}`);
+    });
+
+  program
+    .command('whoami')
+    .description('the user your token belongs to')
+    .action(async () => {
+      const me = await ctx.client().request<{ user: string; role: string }>('GET', '/api/v1/whoami');
+      ctx.out(`${me.user} (${me.role})`);
+    });
+
+  const tokens = program.command('tokens').description('your API tokens');
+  tokens
+    .command('create')
+    .description('create a token; it is shown once')
+    .argument('<name>')
+    .option('--expires-days <n>', 'expire after this many days')
+    .action(async (name: string, o: { expiresDays?: string }) => {
+      const r = await ctx.client().request<{ token: string; info: TokenView }>('POST', '/api/v1/tokens', {
+        json: { name, ...(o.expiresDays ? { expiresInDays: Number(o.expiresDays) } : {}) },
+      });
+      ctx.out(r.token);
+      ctx.err(`token #${r.info.id} (${r.info.name}) created${r.info.expiresAt ? `, expires ${r.info.expiresAt}` : ''}; it is not shown again`);
+    });
+  tokens
+    .command('list')
+    .description('list tokens (never their secrets)')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const list = await ctx.client().request<TokenView[]>('GET', '/api/v1/tokens');
+      if (o.json) return ctx.out(JSON.stringify(list, null, 2));
+      ctx.out(table(['ID', 'NAME', 'USER', 'PREFIX', 'LAST USED', 'EXPIRES', 'REVOKED'], list.map((t) => [t.id, t.name, t.user, `${t.prefix}…`, ago(t.lastUsedAt), t.expiresAt ?? 'never', t.revokedAt ? ago(t.revokedAt) : '-'])));
+    });
+  tokens
+    .command('revoke')
+    .description('revoke a token, at once')
+    .argument('<id>')
+    .action(async (id: string) => {
+      await ctx.client().request('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
+      ctx.out(`revoked token #${id}`);
+    });
+}
+
+export function registerUsers(program: Command, ctx: CliContext): void {
+  const users = program.command('users').description('users (admins only)');
+  users
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const list = await ctx.client().request<{ name: string; role: string; createdAt: string }[]>('GET', '/api/v1/users');
+      ctx.out(o.json ? JSON.stringify(list, null, 2) : table(['NAME', 'ROLE', 'CREATED'], list.map((u) => [u.name, u.role, ago(u.createdAt)])));
+    });
+  users
+    .command('create')
+    .description("create a user; prints the user's first token, shown once")
+    .argument('<name>')
+    .option('--role <role>', 'admin, member or viewer', 'member')
+    .action(async (name: string, o: { role: string }) => {
+      const r = await ctx.client().request<{ user: { name: string; role: string }; token: string }>('POST', '/api/v1/users', { json: { name, role: o.role } });
+      ctx.out(r.token);
+      ctx.err(`created ${r.user.role} ${r.user.name}; the token above is not shown again`);
+    });
+}

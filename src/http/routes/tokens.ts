@@ -1,0 +1,83 @@
+// API tokens of the caller (all tokens for admins), and who the caller is.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { Deps } from '../../domain/context.js';
+import { createToken, createUser, listTokens, listUsers, revokeToken } from '../../domain/users/tokens.js';
+import { ErrorBody, IdParams } from '../schemas.js';
+
+const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
+const TokenView = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  user: Type.String(),
+  prefix: Type.String(),
+  expiresAt: Nullable(Type.String()),
+  lastUsedAt: Nullable(Type.String()),
+  revokedAt: Nullable(Type.String()),
+  createdAt: Type.String(),
+});
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+
+export const tokenRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/whoami',
+      { schema: { summary: 'The caller', tags: ['auth'], response: { 200: Type.Object({ user: Type.String(), role: Type.String() }), ...errors } } },
+      async (req) => ({ user: req.principal!.user.name, role: req.principal!.user.role }),
+    );
+
+    app.get('/tokens', { schema: { summary: "The caller's tokens (every token for admins); never the secret", tags: ['auth'], response: { 200: Type.Array(TokenView), ...errors } } }, async (req) =>
+      listTokens(deps, req.principal!),
+    );
+
+    app.post(
+      '/tokens',
+      {
+        schema: {
+          summary: 'Create a token for the caller; the secret is in this answer only',
+          tags: ['auth'],
+          body: Type.Object(
+            { name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9 ._-]+$' }), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) },
+            { additionalProperties: false },
+          ),
+          response: { 201: Type.Object({ token: Type.String(), info: TokenView }), ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { token, view } = createToken(deps, req.principal!, req.body);
+        return reply.status(201).send({ token, info: view });
+      },
+    );
+
+    const User = Type.Object({ name: Type.String(), role: Type.String(), createdAt: Type.String() });
+    app.get('/users', { schema: { summary: 'Users (admins only)', tags: ['auth'], response: { 200: Type.Array(User), ...errors } } }, async (req) => listUsers(deps, req.principal!));
+
+    app.post(
+      '/users',
+      {
+        schema: {
+          summary: "Create a user (admins only); the answer carries the user's first token, shown once",
+          tags: ['auth'],
+          body: Type.Object(
+            { name: Type.String({ maxLength: 100 }), role: Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('viewer')]) },
+            { additionalProperties: false },
+          ),
+          response: { 201: Type.Object({ user: User, token: Type.String() }), ...errors, 409: ErrorBody },
+        },
+      },
+      async (req, reply) => {
+        const { user, token } = createUser(deps, req.principal!, req.body);
+        return reply.status(201).send({ user, token });
+      },
+    );
+
+    app.delete(
+      '/tokens/:id',
+      { schema: { summary: 'Revoke a token, at once', tags: ['auth'], params: IdParams, response: { 200: Type.Object({ revoked: Type.Integer() }), ...errors } } },
+      async (req) => {
+        revokeToken(deps, req.principal!, req.params.id);
+        return { revoked: req.params.id };
+      },
+    );
+  };

@@ -1,0 +1,131 @@
+// Nothing in the API answers without a valid token (but health and the API document);
+// viewers only read; tokens are stored hashed, revoked at once, and failed logins limited.
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, clearStale, removeDir, run, startTestServer, stopTestProxy, TEST_TOKEN, type TestServer } from '../helpers/berth.js';
+
+let server: TestServer;
+let viewerToken = '';
+const routes: { method: string; path: string }[] = [];
+const PUBLIC = ['GET /api/v1/health'];
+
+/** Every operation of the generated API document, with path parameters filled in. */
+async function allRoutes(): Promise<{ method: string; path: string }[]> {
+  const doc = (await (await server.fetch('/openapi.json', { token: null })).json()) as { paths: Record<string, Record<string, unknown>> };
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path: path.replace('{app}', 'some-app').replace('{id}', '1') })),
+  );
+}
+
+beforeAll(async () => {
+  await clearStale();
+  server = await startTestServer();
+  routes.push(...(await allRoutes()).filter((r) => !PUBLIC.includes(`${r.method} ${r.path}`)));
+  const v = await server.cli(['users', 'create', 'vera', '--role', 'viewer']);
+  viewerToken = v.stdout.trim();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await stopTestProxy();
+  if (server) removeDir(server.dataDir);
+});
+
+const call = (r: { method: string; path: string }, token: string | null) =>
+  server.fetch(r.path, { method: r.method, token, ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { headers: { 'Content-Type': 'application/json' }, body: '{}' }) });
+
+describe('authentication', () => {
+  it('covers every API route', () => {
+    expect(routes.length).toBeGreaterThan(20);
+  });
+
+  it('refuses anonymous callers on every route with a 401 and no data', async () => {
+    for (const r of routes) {
+      const res = await call(r, null);
+      expect(res.status, `${r.method} ${r.path}`).toBe(401);
+      expect(Object.keys((await res.json()) as object)).toEqual(['error']);
+    }
+  });
+
+  it('refuses a wrong token the same way', async () => {
+    const res = await call({ method: 'GET', path: '/api/v1/apps' }, 'berth_not-a-real-token-000000000000000000000');
+    expect(res.status).toBe(401);
+  });
+
+  it('lets viewers read but refuses every change with a 403 and no data', async () => {
+    for (const r of routes) {
+      const res = await call(r, viewerToken);
+      const ownTokens = r.path.startsWith('/api/v1/tokens');
+      if (r.path === '/api/v1/users') {
+        expect(res.status, `${r.method} ${r.path}: admins only`).toBe(403);
+      } else if (r.method === 'GET' || ownTokens) {
+        expect([401, 403], `${r.method} ${r.path}`).not.toContain(res.status);
+      } else {
+        expect(res.status, `${r.method} ${r.path}`).toBe(403);
+        expect(Object.keys((await res.json()) as object)).toEqual(['error']);
+      }
+    }
+  });
+
+  it('lets the admin through', async () => {
+    const res = await server.fetch('/api/v1/apps');
+    expect(res.status).toBe(200);
+    expect((await server.cli(['whoami'])).stdout).toBe('admin (admin)\n');
+  });
+});
+
+describe('tokens', () => {
+  it('creates a token shown once, lists it without its secret, and revokes it at once', async () => {
+    const created = await server.cli(['tokens', 'create', 'ci']);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^berth_[A-Za-z0-9_-]{43}$/);
+    expect((await server.cli(['whoami'], { token })).code).toBe(0);
+    const list = JSON.parse((await server.cli(['tokens', 'list', '--json'])).stdout) as { id: number; name: string }[];
+    expect(JSON.stringify(list)).not.toContain(token);
+    const id = list.find((t) => t.name === 'ci')!.id;
+    expect((await server.cli(['tokens', 'revoke', String(id)])).code).toBe(0);
+    const after = await server.cli(['whoami'], { token });
+    expect(after.code).toBe(6);
+    expect(after.stderr).toContain('invalid, expired or revoked token');
+  });
+
+  it('never stores a token in clear in the database', () => {
+    for (const f of ['berth.db', 'berth.db-wal']) {
+      try {
+        expect(readFileSync(join(server.dataDir, f)).includes(TEST_TOKEN)).toBe(false);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
+  });
+
+  it('berth login stores the URL and token with 0600 mode', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'berth-login-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: home };
+    delete env.BERTH_URL;
+    delete env.BERTH_TOKEN;
+    const login = await run(process.execPath, [BIN, 'login', server.url, '--token', TEST_TOKEN], { env });
+    expect(login.code, login.stderr).toBe(0);
+    const file = join(home, 'berth', 'config.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect((await run(process.execPath, [BIN, 'whoami'], { env })).stdout).toBe('admin (admin)\n');
+    removeDir(home);
+  });
+});
+
+describe('failed logins', () => {
+  it('are rate-limited per address', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await call({ method: 'GET', path: '/api/v1/apps' }, `berth_wrong-${i}-0000000000000000000000000000000000`)).status);
+    // At most 10 failures a minute (earlier tests spent a few): then 429, and it stays so.
+    const first429 = statuses.indexOf(429);
+    expect(first429).toBeGreaterThan(0);
+    expect(first429).toBeLessThanOrEqual(10);
+    expect(statuses.slice(0, first429).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(first429).every((s) => s === 429)).toBe(true);
+    // Even a valid token waits out the window from that address.
+    expect((await server.fetch('/api/v1/apps')).status).toBe(429);
+  });
+});
