@@ -104,7 +104,10 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
       // images by name (<prefix>/<owner>/<app>:d<deployment>) instead.
       labels: {},
       buildArgs,
-      onLog: (l) => log(`       ${l}`),
+      // Berth passes every base image; a Dockerfile using only some of them is not a problem.
+      onLog: (l) => {
+        if (!l.startsWith('[Warning] One or more build-args')) log(`       ${l}`);
+      },
     });
   } catch (e) {
     // A failed build may still have tagged nothing; make sure of it.
