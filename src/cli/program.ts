@@ -12,7 +12,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerProcesses } from './commands/processes.js';
 import { registerReleases } from './commands/releases.js';
 import { registerServer } from './commands/server.js';
-import { registerAuth, registerUsers } from './commands/auth.js';
+import { registerAudit, registerAuth, registerUsers } from './commands/auth.js';
 import { serverToken, serverUrl, type CliContext, type HostOps } from './context.js';
 
 export const EXIT_CODES: Record<ErrorCode | 'internal', number> = {
@@ -44,6 +44,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerProcesses(program, ctx);
   registerAuth(program, ctx);
   registerUsers(program, ctx);
+  registerAudit(program, ctx);
   return program;
 }
 

@@ -8,6 +8,7 @@ import { LABELS, type Deps } from './context.js';
 import { logKey } from './deploys/deploy-source.js';
 import { transitionBuild, transitionDeployment } from './deploys/states.js';
 import { syncRoutes } from './routing/sync-routes.js';
+import { ensureOwnerNetwork } from './processes/process-containers.js';
 
 export interface ReconcileReport {
   interrupted: number;
@@ -22,7 +23,7 @@ const INTERRUPTED = 'interrupted: the Berth server stopped during this deploy';
 export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   const report: ReconcileReport = { interrupted: 0, removedContainers: 0, restartedContainers: 0, removedImages: 0, lostReleases: 0 };
   await deps.docker.ping();
-  await deps.docker.ensureNetwork(deps.config.network, { 'berth.managed': 'true' });
+  for (const owner of new Set(deps.db.apps.list().map((a) => a.owner))) await ensureOwnerNetwork(deps, owner);
 
   // 1. Work that a restart interrupted can never finish: mark it failed.
   for (const b of deps.db.builds.unfinished()) {

@@ -59,4 +59,12 @@ export function installAuth(app: FastifyInstance, deps: Deps): void {
     const ownTokens = route.startsWith(`${req.method} /api/v1/tokens`);
     if (!readOnly && !ownTokens && !mayWrite(req.principal.user.role)) throw Forbidden(`${req.principal.user.name} is a viewer and may only read`);
   });
+  // The audit log: every change attempted by an authenticated caller, with its outcome. Only
+  // the method and route are kept: bodies (config values, tokens) never are.
+  app.addHook('onResponse', async (req, reply) => {
+    if (!req.principal || req.method === 'GET' || req.method === 'HEAD') return;
+    const route = req.routeOptions.url ?? req.url.split('?')[0]!;
+    const appName = (req.params as { app?: unknown } | undefined)?.app;
+    deps.db.audit.add({ user: req.principal.user.name, action: `${req.method} ${route}`, app: typeof appName === 'string' ? appName.slice(0, 100) : null, status: reply.statusCode });
+  });
 }

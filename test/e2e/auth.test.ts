@@ -58,7 +58,7 @@ describe('authentication', () => {
     for (const r of routes) {
       const res = await call(r, viewerToken);
       const ownTokens = r.path.startsWith('/api/v1/tokens');
-      if (r.path === '/api/v1/users') {
+      if (r.path === '/api/v1/users' || r.path === '/api/v1/audit') {
         expect(res.status, `${r.method} ${r.path}: admins only`).toBe(403);
       } else if (r.method === 'GET' || ownTokens) {
         expect([401, 403], `${r.method} ${r.path}`).not.toContain(res.status);
@@ -112,6 +112,20 @@ describe('tokens', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect((await run(process.execPath, [BIN, 'whoami'], { env })).stdout).toBe('admin (admin)\n');
     removeDir(home);
+  });
+});
+
+describe('the audit log', () => {
+  it('records who changed what, including refused attempts, but never bodies', async () => {
+    const rows = JSON.parse((await server.cli(['audit', '--json'])).stdout) as { user: string; action: string; status: number }[];
+    expect(rows).toEqual(expect.arrayContaining([expect.objectContaining({ user: 'admin', action: 'POST /api/v1/users', status: 201 })]));
+    expect(rows).toEqual(expect.arrayContaining([expect.objectContaining({ user: 'vera', status: 403 })]));
+    expect(JSON.stringify(rows)).not.toContain('berth_');
+  });
+
+  it('is for admins, or for one named app', async () => {
+    expect((await server.cli(['audit'], { token: viewerToken })).code).toBe(6);
+    expect((await server.cli(['audit', '--app', 'some-app'], { token: viewerToken })).code).toBe(0);
   });
 });
 

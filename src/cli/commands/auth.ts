@@ -104,3 +104,18 @@ export function registerUsers(program: Command, ctx: CliContext): void {
       ctx.err(`created ${r.user.role} ${r.user.name}; the token above is not shown again`);
     });
 }
+
+export function registerAudit(program: Command, ctx: CliContext): void {
+  program
+    .command('audit')
+    .description('who changed what, newest first (admins: everything; --app for one app)')
+    .option('--app <app>', 'only this app')
+    .option('-n, --limit <n>', 'how many entries', '50')
+    .option('--json', 'print JSON')
+    .action(async (o: { app?: string; limit: string; json?: boolean }) => {
+      const rows = await ctx.client().request<{ at: string; user: string; action: string; app: string | null; status: number }[]>('GET', '/api/v1/audit', {
+        query: { app: o.app, limit: Number(o.limit) },
+      });
+      ctx.out(o.json ? JSON.stringify(rows, null, 2) : table(['WHEN', 'USER', 'ACTION', 'APP', 'STATUS'], rows.map((r) => [ago(r.at), r.user, r.action, r.app, r.status])));
+    });
+}

@@ -64,7 +64,7 @@ export function processSpec(deps: Deps, c: ProcessContext, name: string, type: s
       [LABELS.deployment]: String(c.deploymentId),
       [LABELS.process]: type,
     },
-    network: deps.config.network,
+    network: ownerNetwork(deps, c.app.owner),
     memoryMb: deps.config.defaultMemoryMb,
     cpus: deps.config.defaultCpus,
     pidsLimit: 512,
@@ -72,7 +72,19 @@ export function processSpec(deps: Deps, c: ProcessContext, name: string, type: s
   };
 }
 
+/**
+ * Each owner's containers live on the owner's own bridge network, <network>-<owner>: Docker
+ * isolates bridges from each other, so one owner's containers cannot reach another's. The
+ * proxy, on the host, reaches them all.
+ */
+export const ownerNetwork = (deps: Deps, owner: string): string => `${deps.config.network}-${owner}`;
+
+export async function ensureOwnerNetwork(deps: Deps, owner: string): Promise<void> {
+  await deps.docker.ensureNetwork(ownerNetwork(deps, owner), { 'berth.managed': 'true', [LABELS.instance]: deps.instanceId, [LABELS.owner]: owner });
+}
+
 export async function startInstance(deps: Deps, c: ProcessContext, inst: ProcessInstance): Promise<StartedProcess> {
+  await ensureOwnerNetwork(deps, c.app.owner);
   const id = await deps.docker.run(processSpec(deps, c, containerName(deps, c, inst), inst.type, processCmd(c.processes[inst.type])));
   return { ...inst, id };
 }
@@ -90,7 +102,7 @@ function containerAddress(deps: Deps, containerId: string): () => Promise<{ ip: 
     if (!c) answer = { gone: 'the container was removed' };
     else if (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting' || c.restartCount > 0) {
       answer = { gone: `the app exited with code ${c.exitCode}${c.error ? ` (${c.error})` : ''} right after starting` };
-    } else if (!c.ip) answer = { gone: 'the container has no address on the Berth network' };
+    } else if (!c.ip) answer = { gone: "the container has no address on its owner's network" };
     else answer = { ip: c.ip };
     last = { at: Date.now(), answer };
     return answer;
@@ -135,6 +147,7 @@ export async function checkInstances(deps: Deps, c: ProcessContext, started: Sta
 export async function runOnce(deps: Deps, c: ProcessContext, what: string, command: string, log: (l: string) => void): Promise<void> {
   log(`-----> running ${what}: ${command}`);
   const name = `${deps.config.containerPrefix}-${c.app.owner}-${c.app.name}-d${c.deploymentId}-${what}-${Date.now().toString(36)}`;
+  await ensureOwnerNetwork(deps, c.app.owner);
   const code = await deps.docker.runOnce(processSpec(deps, c, name, what, processCmd(command)), (l) => log(`       ${l}`), 30 * 60_000);
   if (code !== 0) throw Failed(`${what} command failed with exit code ${code}: ${command}`);
 }
@@ -145,5 +158,6 @@ export async function runOnce(deps: Deps, c: ProcessContext, what: string, comma
  */
 export async function runCommand(deps: Deps, c: ProcessContext, argv: string[], onLine: (l: string) => void, signal: AbortSignal): Promise<number> {
   const name = `${deps.config.containerPrefix}-${c.app.owner}-${c.app.name}-d${c.deploymentId}-run-${Date.now().toString(36)}`;
+  await ensureOwnerNetwork(deps, c.app.owner);
   return deps.docker.runOnce(processSpec(deps, c, name, 'run', argv), onLine, 60 * 60_000, signal);
 }

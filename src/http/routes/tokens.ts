@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Deps } from '../../domain/context.js';
 import { createToken, createUser, listTokens, listUsers, revokeToken } from '../../domain/users/tokens.js';
+import { Forbidden } from '../../errors.js';
 import { ErrorBody, IdParams } from '../schemas.js';
 
 const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
@@ -69,6 +70,22 @@ export const tokenRoutes =
       async (req, reply) => {
         const { user, token } = createUser(deps, req.principal!, req.body);
         return reply.status(201).send({ user, token });
+      },
+    );
+
+    app.get(
+      '/audit',
+      {
+        schema: {
+          summary: 'The audit log, newest first: who changed what (admins see all; others the apps they name)',
+          tags: ['auth'],
+          querystring: Type.Object({ app: Type.Optional(Type.String({ maxLength: 100 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+          response: { 200: Type.Array(Type.Object({ at: Type.String(), user: Type.String(), action: Type.String(), app: Type.Union([Type.String(), Type.Null()]), status: Type.Integer() })), ...errors },
+        },
+      },
+      async (req) => {
+        if (req.principal!.user.role !== 'admin' && !req.query.app) throw Forbidden('only admins read the whole audit log; name an app with ?app=');
+        return deps.db.audit.list({ app: req.query.app, limit: req.query.limit ?? 100 });
       },
     );
 

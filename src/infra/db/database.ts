@@ -11,6 +11,7 @@ import { EventsRepo } from './events-repo.js';
 import { ConfigVarsRepo } from './config-vars-repo.js';
 import { ReleasesRepo } from './releases-repo.js';
 import { UsersRepo } from './users-repo.js';
+import { AuditRepo } from './audit-repo.js';
 
 export interface Db {
   apps: AppsRepo;
@@ -20,6 +21,7 @@ export interface Db {
   configVars: ConfigVarsRepo;
   releases: ReleasesRepo;
   users: UsersRepo;
+  audit: AuditRepo;
   /** Runs fn in one transaction: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
   getMeta(key: string): string | undefined;
@@ -51,6 +53,7 @@ export function openDb(dataDir: string): Db {
     configVars: new ConfigVarsRepo(sqlite),
     releases: new ReleasesRepo(sqlite),
     users: new UsersRepo(sqlite),
+    audit: new AuditRepo(sqlite),
     tx: <T>(fn: () => T): T => sqlite.transaction(fn)(),
     getMeta: (key) => getMeta.get(key)?.value,
     setMeta: (key, value) => void setMeta.run(key, value),

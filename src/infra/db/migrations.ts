@@ -106,4 +106,16 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX tokens_user ON tokens(user_id);
   `,
+  // 6: the audit log: who changed what, through the API
+  `
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    app TEXT,
+    status INTEGER NOT NULL
+  );
+  CREATE INDEX audit_app ON audit(app);
+  `,
 ];

@@ -98,7 +98,12 @@ export class DockerEngine {
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
     const found = await this.docker.listNetworks({ filters: { name: [name] } });
     if (found.some((n) => n.Name === name)) return;
-    await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+    try {
+      await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+    } catch (e) {
+      // Two deploys of one owner may race to create it: the loser finds it there.
+      if ((e as { statusCode?: number }).statusCode !== 409) throw e;
+    }
   }
 
   async removeNetwork(name: string): Promise<void> {
