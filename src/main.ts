@@ -50,6 +50,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     jobs: new JobQueue(config.maxConcurrentDeploys),
     logger,
     secrets: SecretBox.open(join(config.dataDir, 'secret.key')),
+    routeOverrides: new Map(),
     instanceId,
   };
   const { bootstrapAdmin } = await import('./domain/users/tokens.js');

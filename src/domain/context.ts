@@ -24,6 +24,12 @@ export interface Deps {
   logger: Logger;
   /** Seals config vars at rest. */
   secrets: SecretBox;
+  /**
+   * Upstreams a deploy has switched an app to before its transaction records the switch.
+   * Every route sync honours them, so a sync triggered meanwhile (a container event) cannot
+   * route the app back to the release being replaced.
+   */
+  routeOverrides: Map<number, string[]>;
   /** Identifies what this Berth created on a shared Docker Engine (label berth.instance). */
   instanceId: string;
 }

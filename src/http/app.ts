@@ -14,6 +14,7 @@ import { releaseRoutes } from './routes/releases.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { installAuth } from './auth.js';
+import { installAccess } from './access.js';
 
 export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const app = Fastify({
@@ -32,6 +33,7 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
     },
   });
   installAuth(app, deps);
+  installAccess(app, deps);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isBerthError(err)) {

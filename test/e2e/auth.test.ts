@@ -76,6 +76,42 @@ describe('authentication', () => {
   });
 });
 
+describe('owners', () => {
+  let moToken = '';
+  beforeAll(async () => {
+    expect((await server.fetch('/api/v1/apps', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"secret-app"}' })).status).toBe(201);
+    moToken = (await server.cli(['users', 'create', 'mo', '--role', 'member', '--owner', 'other'])).stdout.trim();
+  });
+
+  it("refuses a member of another owner on every route naming the app, with no data", async () => {
+    const appRoutes = routes.filter((r) => r.path.includes('/apps/some-app'));
+    expect(appRoutes.length).toBeGreaterThan(10);
+    for (const r of appRoutes) {
+      const res = await call({ method: r.method, path: r.path.replace('some-app', 'secret-app') }, moToken);
+      expect([403, 404], `${r.method} ${r.path}`).toContain(res.status);
+      expect(Object.keys((await res.json()) as object)).toEqual(['error']);
+    }
+    const list = (await (await server.fetch('/api/v1/apps', { token: moToken })).json()) as unknown[];
+    expect(list).toEqual([]);
+  });
+
+  it("lets the member work on its own owner's apps, with names unique per owner", async () => {
+    const created = await server.fetch('/api/v1/apps', { method: 'POST', token: moToken, headers: { 'Content-Type': 'application/json' }, body: '{"name":"secret-app","owner":"other"}' });
+    expect(created.status).toBe(201);
+    expect(((await created.json()) as { urls: string[] }).urls[0]).toMatch(/^http:\/\/secret-app-other\.localhost/);
+    expect((await server.fetch('/api/v1/apps/secret-app', { token: moToken })).status).toBe(200);
+    const refused = await server.fetch('/api/v1/apps', { method: 'POST', token: moToken, headers: { 'Content-Type': 'application/json' }, body: '{"name":"mine","owner":"default"}' });
+    expect(refused.status).toBe(403);
+  });
+
+  it('makes the admin say which owner when a name is ambiguous', async () => {
+    const res = await server.fetch('/api/v1/apps/secret-app');
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('default/secret-app, other/secret-app');
+    expect((await server.fetch(`/api/v1/apps/${encodeURIComponent('other/secret-app')}`)).status).toBe(200);
+  });
+});
+
 describe('tokens', () => {
   it('creates a token shown once, lists it without its secret, and revokes it at once', async () => {
     const created = await server.cli(['tokens', 'create', 'ci']);
@@ -123,9 +159,11 @@ describe('the audit log', () => {
     expect(JSON.stringify(rows)).not.toContain('berth_');
   });
 
-  it('is for admins, or for one named app', async () => {
+  it('is for admins, or for one app the caller may see', async () => {
     expect((await server.cli(['audit'], { token: viewerToken })).code).toBe(6);
-    expect((await server.cli(['audit', '--app', 'some-app'], { token: viewerToken })).code).toBe(0);
+    // The viewer belongs to no owner: the app is not there for it.
+    expect((await server.cli(['audit', '--app', 'secret-app'], { token: viewerToken })).code).toBe(3);
+    expect((await server.cli(['audit', '--app', 'default/secret-app'])).code).toBe(0);
   });
 });
 

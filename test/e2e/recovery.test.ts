@@ -52,6 +52,7 @@ describe('berth restart', () => {
     const result = await load.stop();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('release v1 is live');
+    expect(result.errors).toEqual([]);
     expect(result.failed).toBe(0);
     const after = await eventually(() => containersNamed(`${TEST.prefix}-default-sturdy-web-`), (n) => n.length === 1 && n[0] !== before[0], 20_000);
     expect(after[0]).not.toBe(before[0]);

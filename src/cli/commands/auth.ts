@@ -90,16 +90,17 @@ export function registerUsers(program: Command, ctx: CliContext): void {
     .command('list')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
-      const list = await ctx.client().request<{ name: string; role: string; createdAt: string }[]>('GET', '/api/v1/users');
-      ctx.out(o.json ? JSON.stringify(list, null, 2) : table(['NAME', 'ROLE', 'CREATED'], list.map((u) => [u.name, u.role, ago(u.createdAt)])));
+      const list = await ctx.client().request<{ name: string; role: string; owners: string[]; createdAt: string }[]>('GET', '/api/v1/users');
+      ctx.out(o.json ? JSON.stringify(list, null, 2) : table(['NAME', 'ROLE', 'OWNERS', 'CREATED'], list.map((u) => [u.name, u.role, u.role === 'admin' ? '(all)' : u.owners.join(',') || '-', ago(u.createdAt)])));
     });
   users
     .command('create')
     .description("create a user; prints the user's first token, shown once")
     .argument('<name>')
     .option('--role <role>', 'admin, member or viewer', 'member')
-    .action(async (name: string, o: { role: string }) => {
-      const r = await ctx.client().request<{ user: { name: string; role: string }; token: string }>('POST', '/api/v1/users', { json: { name, role: o.role } });
+    .option('--owner <owner...>', 'owners whose apps the user may see (and change, unless a viewer)')
+    .action(async (name: string, o: { role: string; owner?: string[] }) => {
+      const r = await ctx.client().request<{ user: { name: string; role: string }; token: string }>('POST', '/api/v1/users', { json: { name, role: o.role, owners: o.owner ?? [] } });
       ctx.out(r.token);
       ctx.err(`created ${r.user.role} ${r.user.name}; the token above is not shown again`);
     });

@@ -96,7 +96,9 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       if (o.git || o.image) {
         const name = o.app ?? (o.git ? nameFrom(basename(o.git)) : undefined);
         if (!name) throw Invalid('--app is required with --image');
-        res = await client.request<Started>('POST', `/api/v1/apps/${encodeURIComponent(name)}/deploys`, {
+        // With an owner, the app is named owner/app: the same name may belong to other owners.
+        const ref = o.owner ? `${o.owner}/${name}` : name;
+        res = await client.request<Started>('POST', `/api/v1/apps/${encodeURIComponent(ref)}/deploys`, {
           query: { create: true, owner: o.owner },
           json: o.git ? { git: { url: o.git, ref: o.ref } } : { image: o.image },
         });
@@ -108,7 +110,9 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
         const name = o.app ?? manifest.name ?? nameFrom(basename(dir));
         try {
           if (!o.json) ctx.out(`-----> uploading ${packed.files} files (${(packed.bytes / 1024).toFixed(0)} KiB) from ${dir}`);
-          res = await client.request<Started>('POST', `/api/v1/apps/${encodeURIComponent(name)}/deploys/upload`, {
+          const owner = o.owner ?? manifest.owner;
+          const ref = owner ? `${owner}/${name}` : name;
+          res = await client.request<Started>('POST', `/api/v1/apps/${encodeURIComponent(ref)}/deploys/upload`, {
             query: { create: true, owner: o.owner ?? manifest.owner },
             file: packed.file,
             contentType: 'application/gzip',

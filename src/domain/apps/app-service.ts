@@ -36,17 +36,31 @@ export function createApp(deps: Deps, p: CreateAppParams): AppRow {
   const name = validateAppName(p.name);
   const owner = validateOwnerName(p.owner ?? DEFAULT_OWNER);
   return deps.db.tx(() => {
-    if (deps.db.apps.byName(name)) throw Conflict(`app ${name} already exists`);
+    if (deps.db.apps.find(owner, name)) throw Conflict(`app ${owner}/${name} already exists`);
     const app = deps.db.apps.insert({ name, owner, port: p.port ?? null, domains: p.domains ?? [] });
     deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.created', message: `app ${name} created (owner ${owner})` });
     return app;
   });
 }
 
-export function getApp(deps: Deps, name: string): AppRow {
-  const app = deps.db.apps.byName(typeof name === 'string' ? name : '');
-  if (!app) throw NotFound(`app ${name} does not exist`, { hint: 'run `berth apps` to list apps' });
-  return app;
+/** Splits an app reference, `owner/name` or just `name`. */
+export function parseAppRef(ref: string): { owner?: string; name: string } {
+  const i = ref.indexOf('/');
+  return i < 0 ? { name: ref } : { owner: ref.slice(0, i), name: ref.slice(i + 1) };
+}
+
+/**
+ * The app a reference names: `owner/name`, or a bare `name` when exactly one of the apps in
+ * `visible` (default: all) has it. Throws NotFound, or Conflict when the name is ambiguous.
+ */
+export function getApp(deps: Deps, ref: string, visible?: (owner: string) => boolean): AppRow {
+  const { owner, name } = parseAppRef(typeof ref === 'string' ? ref : '');
+  const candidates = (owner !== undefined ? [deps.db.apps.find(owner, name)].filter((a) => a !== undefined) : deps.db.apps.byName(name)).filter(
+    (a) => !visible || visible(a.owner),
+  );
+  if (candidates.length === 0) throw NotFound(`app ${ref} does not exist`, { hint: 'run `berth apps` to list apps' });
+  if (candidates.length > 1) throw Conflict(`more than one owner has an app named ${name} (${candidates.map((a) => `${a.owner}/${a.name}`).join(', ')}); name it as owner/app`);
+  return candidates[0]!;
 }
 
 /** The app with its status from the database (cheap: no Docker calls). */
@@ -101,7 +115,7 @@ export async function destroyApp(deps: Deps, name: string): Promise<void> {
     const deployments = deps.db.deployments.listForApp(app.id, 100_000);
     deps.db.tx(() => deps.db.apps.delete(app.id));
     await syncRoutes(deps);
-    const containers = await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.app]: app.name });
+    const containers = await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.owner]: app.owner, [LABELS.app]: app.name });
     await removeContainers(deps, containers.map((c) => c.id));
     const images = new Set(deployments.map((d) => d.image).filter((i): i is string => i !== null));
     for (const img of await deps.docker.listImages(imageRepo(deps, app))) {

@@ -2,8 +2,12 @@
 import type { Config } from '../../config.js';
 import type { AppRow } from '../../infra/db/rows.js';
 
-export function appHosts(app: Pick<AppRow, 'name' | 'domains'>, domain: string): string[] {
-  return [`${app.name}.${domain}`, ...app.domains];
+/**
+ * <app>-<owner>.<domain> for every app; the default owner's apps also answer at <app>.<domain>;
+ * then the app's custom domains.
+ */
+export function appHosts(app: Pick<AppRow, 'name' | 'owner' | 'domains'>, domain: string): string[] {
+  return [...(app.owner === 'default' ? [`${app.name}.${domain}`] : []), `${app.name}-${app.owner}.${domain}`, ...app.domains];
 }
 
 export function appPathPrefix(app: Pick<AppRow, 'name' | 'owner'>): string {

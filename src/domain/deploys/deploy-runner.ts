@@ -30,7 +30,7 @@ export async function runDeploy(deps: Deps, p: RunDeployParams): Promise<Deploym
   const key = logKey(p.deploymentId);
   const log = (line: string) => deps.logs.append(key, line);
   const workDir = join(deps.config.dataDir, 'work', `deployment-${p.deploymentId}`);
-  const made: { image?: string; containers: string[] } = { containers: [] };
+  const made: { image?: string; containers: string[]; switched?: boolean } = { containers: [] };
   try {
     const built = await buildPhase(deps, p, workDir, log);
     made.image = built.image;
@@ -52,7 +52,7 @@ async function releasePhase(
   deps: Deps,
   p: RunDeployParams,
   built: { image: string; processes: Record<string, string>; postdeploy?: string },
-  made: { containers: string[] },
+  made: { containers: string[]; switched?: boolean },
   log: (l: string) => void,
 ): Promise<void> {
   const app = deps.db.apps.get(p.appId)!;
@@ -82,6 +82,7 @@ async function releasePhase(
   await syncRoutes(deps, { appId: app.id, upstreams: await upstreamsOf(deps, made.containers, port) });
   const previous = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
   let release: ReleaseRow | undefined;
+  made.switched = true;
   transitionDeployment(deps.db, p.deploymentId, 'running', {}, () => {
     deps.db.apps.setCurrentDeployment(app.id, p.deploymentId);
     if (previous && previous.status === 'running') transitionDeployment(deps.db, previous.id, 'stopped', { reason: `replaced by deployment #${p.deploymentId}` });
@@ -96,6 +97,8 @@ async function releasePhase(
       deps.db.events.add({ appId: app.id, subject: `release:${release.id}`, kind: 'release.created', message: `v${release.version}: ${release.description}` });
     }
   });
+  // The database now says what the proxy does: later syncs need no pin.
+  deps.routeOverrides.delete(app.id);
   log(`-----> release v${release!.version} is live (deployment #${p.deploymentId})`);
   // app.json's postdeploy runs once, after the app's first release; the release is live either way.
   if (built.postdeploy && release!.version === 1) {
@@ -123,8 +126,10 @@ function describeSource(p: RunDeployParams): string {
   return `deploy of uploaded source (build #${p.buildId})`;
 }
 
-async function failDeploy(deps: Deps, p: RunDeployParams, reason: string, made: { image?: string; containers: string[] }): Promise<void> {
+async function failDeploy(deps: Deps, p: RunDeployParams, reason: string, made: { image?: string; containers: string[]; switched?: boolean }): Promise<void> {
   const dep = deps.db.deployments.get(p.deploymentId);
+  // If the proxy was already pointed at this release, point it back before its containers go.
+  if (deps.routeOverrides.delete(p.appId) || made.switched) await syncRoutes(deps).catch(() => undefined);
   const build = deps.db.builds.get(p.buildId);
   // A release that failed never served traffic: no need to let it drain.
   await removeContainers(deps, [...new Set([...made.containers, ...(dep?.containers ?? [])])], 1);

@@ -4,6 +4,7 @@ import { rename } from 'node:fs/promises';
 import { Invalid, NotFound } from '../../errors.js';
 import type { AppRow, BuildRow, DeploymentRow } from '../../infra/db/rows.js';
 import { validateGitRef, validateGitUrl } from '../../infra/git/git.js';
+import { getApp, parseAppRef } from '../apps/app-service.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from '../apps/names.js';
 import type { Deps } from '../context.js';
 import { runDeploy } from './deploy-runner.js';
@@ -37,8 +38,16 @@ export function validateImageRef(image: unknown): string {
 
 /** Validates, records and queues a deploy; the returned `done` settles when it has finished. */
 export async function startDeploy(deps: Deps, p: StartDeployParams): Promise<StartedDeploy> {
-  const name = validateAppName(p.appName);
-  const owner = p.create ? validateOwnerName(p.create.owner ?? DEFAULT_OWNER) : undefined;
+  const ref = parseAppRef(p.appName);
+  let name: string;
+  try {
+    name = validateAppName(ref.name);
+    if (ref.owner !== undefined) validateOwnerName(ref.owner);
+  } catch (e) {
+    if (ref.owner === undefined) throw e;
+    throw Invalid(`app name ${JSON.stringify(p.appName.slice(0, 80))} is not allowed: name an app as app or owner/app, each 2-30 lowercase letters, digits and single dashes`);
+  }
+  const owner = p.create ? validateOwnerName(ref.owner ?? p.create.owner ?? DEFAULT_OWNER) : ref.owner;
   let sourceText: string;
   switch (p.source.kind) {
     case 'git':
@@ -53,9 +62,9 @@ export async function startDeploy(deps: Deps, p: StartDeployParams): Promise<Sta
   }
 
   const { app, build, deployment } = deps.db.tx(() => {
-    let app = deps.db.apps.byName(name);
+    let app = owner !== undefined ? deps.db.apps.find(owner, name) : getApp(deps, name);
     if (!app) {
-      if (!owner) throw NotFound(`app ${name} does not exist`, { hint: `create it with: berth apps:create ${name}, or deploy with --create` });
+      if (!p.create || owner === undefined) throw NotFound(`app ${p.appName} does not exist`, { hint: `create it with: berth create ${name}` });
       app = deps.db.apps.insert({ name, owner });
       deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.created', message: `app ${name} created (owner ${owner})` });
     }

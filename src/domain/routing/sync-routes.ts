@@ -17,13 +17,19 @@ export async function upstreamsOf(deps: Deps, containerIds: string[], port: numb
     .map((i) => `${i!.ip}:${port}`);
 }
 
-/** Applies the routes the database describes; `override` routes one app to given upstreams instead. */
+/**
+ * Applies the routes the database describes. `override` routes one app to given upstreams
+ * instead, and keeps doing so for every sync until the caller clears it from
+ * deps.routeOverrides (once the database records the switch).
+ */
 export async function syncRoutes(deps: Deps, override?: RouteOverride): Promise<void> {
+  if (override) deps.routeOverrides.set(override.appId, override.upstreams);
   const apps: RoutedApp[] = [];
   for (const app of deps.db.apps.list()) {
     let upstreams: string[];
-    if (override && override.appId === app.id) {
-      upstreams = override.upstreams;
+    const pinned = deps.routeOverrides.get(app.id);
+    if (pinned) {
+      upstreams = pinned;
     } else {
       // An app with no running release gets no route at all: its URLs answer with the 404 page.
       const d = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
@@ -31,7 +37,7 @@ export async function syncRoutes(deps: Deps, override?: RouteOverride): Promise<
       // A release whose containers are all down answers 503 until they are back.
       upstreams = await upstreamsOf(deps, d.containers, d.port);
     }
-    apps.push({ name: app.name, hosts: appHosts(app, deps.config.domain), pathPrefix: appPathPrefix(app), upstreams });
+    apps.push({ name: `${app.owner}/${app.name}`, hosts: appHosts(app, deps.config.domain), pathPrefix: appPathPrefix(app), upstreams });
   }
   await deps.proxy.apply(routeTable({ apps, adminListen: deps.config.caddyAdmin, httpPort: deps.config.httpPort }));
 }

@@ -99,22 +99,30 @@ export function revokeToken(deps: Deps, p: Principal, id: number): void {
 export const mayWrite = (role: Role): boolean => role !== 'viewer';
 
 /** Admins create users; the answer carries the new user's first token, shown once. */
-export function createUser(deps: Deps, p: Principal, u: { name: string; role: Role }): { user: UserRow; token: string } {
+export function createUser(deps: Deps, p: Principal, u: { name: string; role: Role; owners?: string[] | undefined }): { user: UserView; token: string } {
   if (p.user.role !== 'admin') throw Forbidden('only admins manage users');
   // User names follow the same rule as app and owner names.
   const name = validateOwnerName(u.name);
+  const owners = (u.owners ?? []).map((o) => validateOwnerName(o));
   const token = generateToken();
   const user = deps.db.tx(() => {
     if (deps.db.users.byName(name)) throw Conflict(`user ${name} already exists`);
     const created = deps.db.users.insert(name, u.role);
+    for (const o of owners) deps.db.users.addMembership(created.id, o);
     store(deps, created, 'first', token, null);
     deps.db.events.add({ appId: null, subject: `user:${created.id}`, kind: 'user.created', message: `${p.user.name} created ${u.role} ${name}` });
     return created;
   });
-  return { user, token };
+  return { user: viewUser(deps, user), token };
 }
 
-export function listUsers(deps: Deps, p: Principal): UserRow[] {
+export interface UserView extends UserRow {
+  owners: string[];
+}
+
+const viewUser = (deps: Deps, u: UserRow): UserView => ({ ...u, owners: deps.db.users.ownersOf(u.id) });
+
+export function listUsers(deps: Deps, p: Principal): UserView[] {
   if (p.user.role !== 'admin') throw Forbidden('only admins manage users');
-  return deps.db.users.list();
+  return deps.db.users.list().map((u) => viewUser(deps, u));
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { appStatus, createApp, destroyApp, getApp, viewApp } from '../../domain/apps/app-service.js';
 import type { Deps } from '../../domain/context.js';
+import { requireOwner, visibility } from '../access.js';
 import { AppParams, AppStatusView, AppView, Build, CreateAppBody, Deployment, ErrorBody, Event } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -10,11 +11,16 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 export const appRoutes =
   (deps: Deps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get('/apps', { schema: { summary: 'List apps', tags: ['apps'], response: { 200: Type.Array(AppView) } } }, async () =>
-      deps.db.apps.list().map((a) => viewApp(deps, a)),
-    );
+    app.get('/apps', { schema: { summary: 'List the apps the caller may see', tags: ['apps'], response: { 200: Type.Array(AppView) } } }, async (req) => {
+      const visible = visibility(deps, req);
+      return deps.db.apps
+        .list()
+        .filter((a) => !visible || visible(a.owner))
+        .map((a) => viewApp(deps, a));
+    });
 
     app.post('/apps', { schema: { summary: 'Create an app', tags: ['apps'], body: CreateAppBody, response: { 201: AppView, ...errors } } }, async (req, reply) => {
+      requireOwner(deps, req, req.body.owner ?? 'default');
       const created = createApp(deps, req.body);
       return reply.status(201).send(viewApp(deps, created));
     });

@@ -4,6 +4,7 @@ import Type from 'typebox';
 import type { Deps } from '../../domain/context.js';
 import { createToken, createUser, listTokens, listUsers, revokeToken } from '../../domain/users/tokens.js';
 import { Forbidden } from '../../errors.js';
+import { appFor } from '../access.js';
 import { ErrorBody, IdParams } from '../schemas.js';
 
 const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
@@ -51,7 +52,7 @@ export const tokenRoutes =
       },
     );
 
-    const User = Type.Object({ name: Type.String(), role: Type.String(), createdAt: Type.String() });
+    const User = Type.Object({ name: Type.String(), role: Type.String(), owners: Type.Array(Type.String()), createdAt: Type.String() });
     app.get('/users', { schema: { summary: 'Users (admins only)', tags: ['auth'], response: { 200: Type.Array(User), ...errors } } }, async (req) => listUsers(deps, req.principal!));
 
     app.post(
@@ -61,7 +62,11 @@ export const tokenRoutes =
           summary: "Create a user (admins only); the answer carries the user's first token, shown once",
           tags: ['auth'],
           body: Type.Object(
-            { name: Type.String({ maxLength: 100 }), role: Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('viewer')]) },
+            {
+              name: Type.String({ maxLength: 100 }),
+              role: Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('viewer')]),
+              owners: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100, description: 'owners whose apps the user may see (and change, unless a viewer)' })),
+            },
             { additionalProperties: false },
           ),
           response: { 201: Type.Object({ user: User, token: Type.String() }), ...errors, 409: ErrorBody },
@@ -85,7 +90,16 @@ export const tokenRoutes =
       },
       async (req) => {
         if (req.principal!.user.role !== 'admin' && !req.query.app) throw Forbidden('only admins read the whole audit log; name an app with ?app=');
-        return deps.db.audit.list({ app: req.query.app, limit: req.query.limit ?? 100 });
+        // Entries name apps as owner/name; a destroyed app's entries stay findable by that name.
+        let app = req.query.app;
+        if (app !== undefined) {
+          try {
+            app = appFor(deps, req, app).ref;
+          } catch (e) {
+            if (req.principal!.user.role !== 'admin' || !app.includes('/')) throw e;
+          }
+        }
+        return deps.db.audit.list({ app, limit: req.query.limit ?? 100 });
       },
     );
 

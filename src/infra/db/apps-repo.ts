@@ -60,13 +60,18 @@ export class AppsRepo {
     return r && toRow(r);
   }
 
-  byName(name: string): AppRow | undefined {
-    const r = this.db.prepare<[string], Raw>('SELECT * FROM apps WHERE name = ?').get(name);
+  find(owner: string, name: string): AppRow | undefined {
+    const r = this.db.prepare<[string, string], Raw>('SELECT * FROM apps WHERE owner = ? AND name = ?').get(owner, name);
     return r && toRow(r);
   }
 
+  /** Every owner's app of this name (names are unique per owner). */
+  byName(name: string): AppRow[] {
+    return this.db.prepare<[string], Raw>('SELECT * FROM apps WHERE name = ? ORDER BY owner').all(name).map(toRow);
+  }
+
   list(): AppRow[] {
-    return this.db.prepare<[], Raw>('SELECT * FROM apps ORDER BY name').all().map(toRow);
+    return this.db.prepare<[], Raw>('SELECT * FROM apps ORDER BY name, owner').all().map(toRow);
   }
 
   update(id: number, s: AppSettings): void {

@@ -66,11 +66,17 @@ function migrate(sqlite: Database.Database): void {
   if (current > MIGRATIONS.length) {
     throw new Error(`database schema version ${current} is newer than this Berth (${MIGRATIONS.length}); upgrade Berth`);
   }
+  // Foreign keys are off while migrating (a rebuilt table must not cascade its drop to its
+  // children; SQLite only changes this outside a transaction) and checked before they are on.
+  sqlite.pragma('foreign_keys = OFF');
   MIGRATIONS.slice(current).forEach((sql, i) => {
     sqlite.transaction(() => {
       sqlite.exec(sql);
+      const broken = sqlite.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new Error(`migration ${current + i + 1} broke ${broken.length} foreign keys`);
       sqlite.pragma(`user_version = ${current + i + 1}`);
     })();
   });
+  sqlite.pragma('foreign_keys = ON');
 }
 

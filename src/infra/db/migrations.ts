@@ -118,4 +118,32 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_app ON audit(app);
   `,
+  // 7: app names unique per owner (the apps table is rebuilt: SQLite cannot drop a UNIQUE),
+  // and memberships: which owners a non-admin user may act for
+  `
+  CREATE TABLE apps_new (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    port INTEGER,
+    healthcheck TEXT NOT NULL DEFAULT '{}',
+    env TEXT NOT NULL DEFAULT '{}',
+    domains TEXT NOT NULL DEFAULT '[]',
+    current_deployment_id INTEGER,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    formation TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (owner, name)
+  );
+  INSERT INTO apps_new (id, name, owner, port, healthcheck, env, domains, current_deployment_id, created_at, updated_at, formation)
+    SELECT id, name, owner, port, healthcheck, env, domains, current_deployment_id, created_at, updated_at, formation FROM apps;
+  DROP TABLE apps;
+  ALTER TABLE apps_new RENAME TO apps;
+
+  CREATE TABLE memberships (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    owner TEXT NOT NULL,
+    PRIMARY KEY (user_id, owner)
+  );
+  `,
 ];

@@ -55,6 +55,14 @@ export class UsersRepo {
     return r && toUser(r);
   }
 
+  addMembership(userId: number, owner: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO memberships (user_id, owner) VALUES (?, ?)').run(userId, owner);
+  }
+
+  ownersOf(userId: number): string[] {
+    return this.db.prepare<[number], { owner: string }>('SELECT owner FROM memberships WHERE user_id = ? ORDER BY owner').all(userId).map((r) => r.owner);
+  }
+
   insertToken(t: { userId: number; name: string; hash: string; prefix: string; expiresAt: string | null }): TokenRow {
     const info = this.db
       .prepare('INSERT INTO tokens (user_id, name, hash, prefix, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)')

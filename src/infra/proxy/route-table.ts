@@ -2,6 +2,7 @@
 // No I/O here, so every routing rule is unit-tested; caddy.ts applies the result atomically.
 
 export interface RoutedApp {
+  /** Unique among routed apps, e.g. owner/name. */
   name: string;
   /** Host names that reach this app, e.g. myapp.localhost and its custom domains. */
   hosts: string[];
@@ -66,9 +67,9 @@ export function routeTable(p: RouteTableParams): CaddyConfig {
   const apps = [...p.apps].sort((a, b) => a.name.localeCompare(b.name));
   const hostRoutes: Route[] = apps
     .filter((a) => a.hosts.length > 0)
-    .map((a) => ({ '@id': `host-${a.name}`, match: [{ host: a.hosts }], handle: [target(a)], terminal: true }));
+    .map((a) => ({ '@id': `host-${a.name.replace('/', '.')}`, match: [{ host: a.hosts }], handle: [target(a)], terminal: true }));
   const pathRoutes: Route[] = apps.map((a) => ({
-    '@id': `path-${a.name}`,
+    '@id': `path-${a.name.replace('/', '.')}`,
     match: [{ path: [a.pathPrefix, `${a.pathPrefix}/*`] }],
     handle: [{ handler: 'rewrite', strip_path_prefix: a.pathPrefix }, target(a, { 'X-Forwarded-Prefix': [a.pathPrefix] })],
     terminal: true,
