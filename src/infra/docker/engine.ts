@@ -95,18 +95,27 @@ export class DockerEngine {
     }
   }
 
+  /** Networks seen to exist: every container start would otherwise ask again. */
+  private readonly knownNetworks = new Set<string>();
+
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    if (this.knownNetworks.has(name)) return;
     const found = await this.docker.listNetworks({ filters: { name: [name] } });
-    if (found.some((n) => n.Name === name)) return;
+    if (found.some((n) => n.Name === name)) {
+      this.knownNetworks.add(name);
+      return;
+    }
     try {
       await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
     } catch (e) {
       // Two deploys of one owner may race to create it: the loser finds it there.
       if ((e as { statusCode?: number }).statusCode !== 409) throw e;
     }
+    this.knownNetworks.add(name);
   }
 
   async removeNetwork(name: string): Promise<void> {
+    this.knownNetworks.delete(name);
     try {
       await this.docker.getNetwork(name).remove();
     } catch (e) {
@@ -187,25 +196,7 @@ export class DockerEngine {
 
   /** Creates and starts an unprivileged, limited container; returns its id. */
   async run(spec: ContainerSpec): Promise<string> {
-    const c = await this.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-      Labels: spec.labels,
-      ...(spec.cmd ? { Cmd: spec.cmd } : {}),
-      HostConfig: {
-        NetworkMode: spec.network,
-        RestartPolicy: { Name: spec.restart ?? 'unless-stopped' },
-        Memory: spec.memoryMb * 1024 * 1024,
-        MemorySwap: spec.memoryMb * 1024 * 1024,
-        NanoCpus: Math.round(spec.cpus * 1e9),
-        PidsLimit: spec.pidsLimit,
-        Privileged: false,
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges:true'],
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
-      },
-    });
+    const c = await this.createContainer(spec);
     try {
       await c.start();
     } catch (e) {
@@ -213,6 +204,35 @@ export class DockerEngine {
       throw Failed(`container did not start: ${messageOf(e)}`);
     }
     return c.id;
+  }
+
+  /** Creates (does not start) the unprivileged, limited container a spec describes. */
+  private async createContainer(spec: ContainerSpec): Promise<Docker.Container> {
+    try {
+      return await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Labels: spec.labels,
+        ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+        HostConfig: {
+          NetworkMode: spec.network,
+          RestartPolicy: { Name: spec.restart ?? 'unless-stopped' },
+          Memory: spec.memoryMb * 1024 * 1024,
+          MemorySwap: spec.memoryMb * 1024 * 1024,
+          NanoCpus: Math.round(spec.cpus * 1e9),
+          PidsLimit: spec.pidsLimit,
+          Privileged: false,
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges:true'],
+          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+        },
+      });
+    } catch (e) {
+      // A network removed behind Berth's back is created again on the next attempt.
+      if (/network .* not found/i.test(messageOf(e))) this.knownNetworks.delete(spec.network);
+      throw e;
+    }
   }
 
   /**
