@@ -21,7 +21,7 @@ const summary = (r: LoadResult) => ({
 });
 
 async function phase(ms: number, during?: () => Promise<void>): Promise<LoadResult> {
-  const load = startLoad(`${PROXY}/`, 'zd-bench.localhost', { workers: 4, maxMs: 120_000 });
+  const load = startLoad(`${PROXY}/`, 'zd-bench.localhost', { workers: 4, maxMs: 120_000, maxRequests: 500_000 });
   if (during) await during();
   else await new Promise((r) => setTimeout(r, ms));
   return load.stop();

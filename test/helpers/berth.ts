@@ -84,7 +84,7 @@ export interface TestServer {
   fetch(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
 }
 
-export async function startTestServer(opts: { dataDir?: string; port?: number } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-test-'));
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
@@ -98,6 +98,7 @@ export async function startTestServer(opts: { dataDir?: string; port?: number } 
     BERTH_CONTAINER_PREFIX: TEST.prefix,
     BERTH_LOG_LEVEL: 'warn',
     BERTH_ADMIN_TOKEN: TEST_TOKEN,
+    ...opts.env,
   };
   const proc = spawn(process.execPath, [BIN, 'server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -125,7 +126,7 @@ export async function startTestServer(opts: { dataDir?: string; port?: number } 
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       await exited;
     },
-    restart: () => startTestServer({ dataDir, port }),
+    restart: () => startTestServer({ dataDir, port, ...(opts.env ? { env: opts.env } : {}) }),
     cli: (args, o = {}) => run(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: { ...process.env, BERTH_URL: url, BERTH_TOKEN: o.token ?? TEST_TOKEN } }),
     fetch: (path, init = {}) => {
       const { token, ...rest } = init;
