@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, clearStale, removeDir, run, startTestServer, stopTestProxy, TEST_TOKEN, type TestServer } from '../helpers/berth.js';
+import { BIN, bootServer, removeDir, run, shutdownServer, TEST_TOKEN, type TestServer } from '../helpers/berth.js';
 
 let server: TestServer;
 let viewerToken = '';
@@ -20,18 +20,13 @@ async function allRoutes(): Promise<{ method: string; path: string }[]> {
 }
 
 beforeAll(async () => {
-  await clearStale();
-  server = await startTestServer();
+  server = await bootServer({ images: false });
   routes.push(...(await allRoutes()).filter((r) => !PUBLIC.includes(`${r.method} ${r.path}`)));
   const v = await server.cli(['users', 'create', 'vera', '--role', 'viewer']);
   viewerToken = v.stdout.trim();
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await stopTestProxy();
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => shutdownServer(server));
 
 const call = (r: { method: string; path: string }, token: string | null) =>
   server.fetch(r.path, { method: r.method, token, ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { headers: { 'Content-Type': 'application/json' }, body: '{}' }) });

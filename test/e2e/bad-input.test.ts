@@ -5,24 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearStale, containersNamed, imagesNamed, PROXY, removeDir, requireBaseImages, startTestServer, stopTestProxy, TEST, type TestServer } from '../helpers/berth.js';
+import { bootServer, containersNamed, imagesNamed, PROXY, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
 import { get } from '../helpers/http.js';
 
 let server: TestServer;
 const work = mkdtempSync(join(tmpdir(), 'berth-bad-'));
 
 beforeAll(async () => {
-  await requireBaseImages();
-  await clearStale();
-  server = await startTestServer();
+  server = await bootServer();
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await stopTestProxy();
-  removeDir(work);
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => shutdownServer(server, work));
 
 interface ApiAnswer {
   status: number;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveGit } from '../helpers/git-http.js';
-import { clearStale, containersNamed, imagesNamed, PROXY, removeDir, requireBaseImages, ROOT, run, startTestServer, stopTestProxy, TEST, TEST_TOKEN, type TestServer } from '../helpers/berth.js';
+import { bootServer, containersNamed, imagesNamed, PROXY, ROOT, run, shutdownServer, TEST, TEST_TOKEN, type TestServer } from '../helpers/berth.js';
 import { eventually, get } from '../helpers/http.js';
 
 let server: TestServer;
@@ -18,17 +18,10 @@ function copyExample(name: string): string {
 }
 
 beforeAll(async () => {
-  await requireBaseImages();
-  await clearStale();
-  server = await startTestServer();
+  server = await bootServer();
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await stopTestProxy();
-  removeDir(work);
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => shutdownServer(server, work));
 
 describe('deploying from a directory', () => {
   it('deploys examples/node-hello and serves it through Caddy by host and by path', async () => {

@@ -2,14 +2,13 @@
 // every route never produce a 500 or a crash; every rejection is a 4xx with a reason.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearStale, removeDir, startTestServer, stopTestProxy, type TestServer } from '../helpers/berth.js';
+import { bootServer, shutdownServer, type TestServer } from '../helpers/berth.js';
 
 let server: TestServer;
 let routes: { method: string; path: string }[] = [];
 
 beforeAll(async () => {
-  await clearStale();
-  server = await startTestServer();
+  server = await bootServer({ images: false });
   const doc = (await (await server.fetch('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
   // Revoking tokens by id would revoke the fuzzer's own; that route is tested on its own.
   routes = Object.entries(doc.paths)
@@ -17,11 +16,7 @@ beforeAll(async () => {
     .filter((r) => !(r.method === 'DELETE' && r.path.startsWith('/api/v1/tokens')));
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await stopTestProxy();
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => shutdownServer(server));
 
 async function expectNo500(method: string, path: string, body: string | undefined, contentType = 'application/json'): Promise<void> {
   const res = await server.fetch(path, { method, ...(body === undefined ? {} : { body, headers: { 'Content-Type': contentType } }) });

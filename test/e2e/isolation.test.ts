@@ -2,7 +2,7 @@
 // containers, nor the control plane's API port, while it reaches its own owner's containers.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearStale, containersNamed, docker, removeDir, requireBaseImages, ROOT, startTestServer, stopTestProxy, TEST, type TestServer } from '../helpers/berth.js';
+import { bootServer, containersNamed, docker, ROOT, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
 
 let server: TestServer;
 
@@ -19,9 +19,7 @@ async function connects(app: string, ip: string, port: number): Promise<boolean>
 }
 
 beforeAll(async () => {
-  await requireBaseImages();
-  await clearStale();
-  server = await startTestServer();
+  server = await bootServer();
   for (const [app, owner] of [
     ['iso-a', 'alpha'],
     ['iso-b', 'beta'],
@@ -31,11 +29,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await stopTestProxy();
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => shutdownServer(server));
 
 describe('network isolation between owners', () => {
   it("puts each owner's containers on the owner's own network", async () => {

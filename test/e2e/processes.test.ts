@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearStale, PROXY, removeDir, requireBaseImages, ROOT, startTestServer, stopTestProxy, type TestServer } from '../helpers/berth.js';
+import { bootServer, PROXY, ROOT, shutdownServer, type TestServer } from '../helpers/berth.js';
 import { get } from '../helpers/http.js';
 
 let server: TestServer;
@@ -21,18 +21,11 @@ const ps = async () => JSON.parse((await server.cli(['ps', 'python-procfile', '-
 const count = (rows: Ps[], type: string) => rows.filter((r) => r.type === type && r.state === 'running').length;
 
 beforeAll(async () => {
-  await requireBaseImages();
-  await clearStale();
-  server = await startTestServer();
+  server = await bootServer();
   cpSync(join(ROOT, 'examples', 'python-procfile'), app, { recursive: true });
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await stopTestProxy();
-  removeDir(work);
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => shutdownServer(server, work));
 
 describe('a Procfile app', () => {
   it('runs the release command once, then web and worker', async () => {

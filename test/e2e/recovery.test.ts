@@ -2,7 +2,7 @@
 // within seconds, and ps shows the restart; `berth restart` swaps containers with zero downtime.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearStale, containersNamed, docker, PROXY, removeDir, requireBaseImages, ROOT, startTestServer, stopTestProxy, TEST, type TestServer } from '../helpers/berth.js';
+import { bootServer, containersNamed, docker, PROXY, ROOT, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
 import { eventually, get } from '../helpers/http.js';
 import { startLoad } from '../helpers/load.js';
 
@@ -16,18 +16,12 @@ interface Ps {
 const ps = async () => JSON.parse((await server.cli(['ps', 'sturdy-web', '--json'])).stdout) as Ps[];
 
 beforeAll(async () => {
-  await requireBaseImages();
-  await clearStale();
-  server = await startTestServer();
+  server = await bootServer();
   const r = await server.cli(['deploy', join(ROOT, 'examples', 'node-hello'), '--app', 'sturdy-web']);
   if (r.code !== 0) throw new Error(r.stderr);
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await stopTestProxy();
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => shutdownServer(server));
 
 describe('crash recovery', () => {
   it('starts a killed web container again and serves within seconds; ps shows the restart', async () => {

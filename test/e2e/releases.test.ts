@@ -3,25 +3,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearStale, PROXY, removeDir, requireBaseImages, ROOT, startTestServer, stopTestProxy, type TestServer } from '../helpers/berth.js';
+import { bootServer, PROXY, ROOT, shutdownServer, type TestServer } from '../helpers/berth.js';
 import { get } from '../helpers/http.js';
 
 let server: TestServer;
 const body = async () => (await get(`${PROXY}/`, { host: 'greeter.localhost' })).body;
 
 beforeAll(async () => {
-  await requireBaseImages();
-  await clearStale();
-  server = await startTestServer();
+  server = await bootServer();
   const r = await server.cli(['deploy', join(ROOT, 'examples', 'python-hello'), '--app', 'greeter']);
   if (r.code !== 0) throw new Error(r.stderr);
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await stopTestProxy();
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => shutdownServer(server));
 
 describe('config vars', () => {
   it('rolls a change out as a new release that the app sees', async () => {

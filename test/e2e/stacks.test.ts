@@ -4,24 +4,17 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearStale, PROXY, removeDir, requireBaseImages, ROOT, run, startTestServer, stopTestProxy, type TestServer, BIN } from '../helpers/berth.js';
+import { BIN, bootServer, PROXY, ROOT, run, shutdownServer, type TestServer } from '../helpers/berth.js';
 import { get } from '../helpers/http.js';
 
 let server: TestServer;
 const work = mkdtempSync(join(tmpdir(), 'berth-stacks-'));
 
 beforeAll(async () => {
-  await requireBaseImages();
-  await clearStale();
-  server = await startTestServer();
+  server = await bootServer();
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await stopTestProxy();
-  removeDir(work);
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => shutdownServer(server, work));
 
 describe('deploying sources without a Dockerfile', () => {
   it.each([

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearStale, PROXY, removeDir, requireBaseImages, startTestServer, stopTestProxy, type TestServer } from '../helpers/berth.js';
+import { bootServer, PROXY, shutdownServer, type TestServer } from '../helpers/berth.js';
 import { startLoad } from '../helpers/load.js';
 
 let server: TestServer;
@@ -38,19 +38,12 @@ function appDir(version: string, opts: { healthy?: boolean } = {}): string {
 }
 
 beforeAll(async () => {
-  await requireBaseImages();
-  await clearStale();
-  server = await startTestServer();
+  server = await bootServer();
   const r = await server.cli(['deploy', appDir('v1')]);
   if (r.code !== 0) throw new Error(r.stderr);
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await stopTestProxy();
-  removeDir(work);
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => shutdownServer(server, work));
 
 describe('zero-downtime releases', () => {
   it('serves every request across three redeploys, a config change and a rollback', async () => {

@@ -172,3 +172,18 @@ export async function requireBaseImages(): Promise<void> {
   const r = await docker('image', 'inspect', 'berth/base:bookworm', 'berth/node:bookworm', 'berth/python:bookworm');
   if (r.code !== 0) throw new Error('base images missing: run `berth images bootstrap` (scripts/test does) before the e2e suites');
 }
+
+/** A fresh test server for one suite: base images checked, stale leftovers cleared first. */
+export async function bootServer(opts: { images?: boolean } = {}): Promise<TestServer> {
+  if (opts.images !== false) await requireBaseImages();
+  await clearStale();
+  return startTestServer();
+}
+
+/** Stops a suite's server and the proxy, and removes its data and any scratch folders. */
+export async function shutdownServer(server: TestServer | undefined, ...scratch: string[]): Promise<void> {
+  await server?.stop();
+  await stopTestProxy();
+  for (const dir of scratch) removeDir(dir);
+  if (server) removeDir(server.dataDir);
+}

@@ -5,19 +5,9 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Invalid } from '../../errors.js';
 import { ApiClient } from '../client.js';
+import type { TokenView } from '../../domain/users/tokens.js';
 import { configFile, readCliConfig, type CliContext } from '../context.js';
 import { ago, table } from '../output.js';
-
-interface TokenView {
-  id: number;
-  name: string;
-  user: string;
-  prefix: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  createdAt: string;
-}
 
 async function readToken(): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });

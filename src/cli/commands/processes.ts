@@ -1,19 +1,9 @@
 // `berth scale` and `berth ps`.
 import type { Command } from 'commander';
+import type { PsRow } from '../../domain/processes/scale.js';
 import { Invalid } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { ago, table } from '../output.js';
-
-interface PsRow {
-  name: string;
-  type: string;
-  state: string;
-  startedAt: string;
-  restarts: number;
-  cpuPercent: number | null;
-  memoryBytes: number | null;
-  memoryLimitBytes: number | null;
-}
 
 const mib = (b: number | null) => (b === null ? '-' : `${(b / 1024 / 1024).toFixed(1)} MiB`);
 
