@@ -1,7 +1,6 @@
 // Config vars: validated, sealed at rest, and changed only by rolling out a new release, so
 // what `berth config` shows is always what the running release has.
 import { Invalid } from '../../errors.js';
-import type { AppRow } from '../../infra/db/rows.js';
 import { ENV_KEY_RE } from '../apps/manifest.js';
 import type { Deps } from '../context.js';
 
@@ -64,4 +63,3 @@ export function describeChange(change: ConfigChange): string {
   return `config ${parts.join('; ')}`;
 }
 
-export type { AppRow };

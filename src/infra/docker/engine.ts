@@ -114,15 +114,6 @@ export class DockerEngine {
     this.knownNetworks.add(name);
   }
 
-  async removeNetwork(name: string): Promise<void> {
-    this.knownNetworks.delete(name);
-    try {
-      await this.docker.getNetwork(name).remove();
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
-  }
-
   /** Builds contextDir (honouring its .dockerignore) into `tag`; throws Failed with the builder's error. */
   async build(p: BuildParams): Promise<void> {
     const src = await readdir(p.contextDir);

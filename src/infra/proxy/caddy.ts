@@ -25,6 +25,7 @@ export class CaddyProxy {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly base: string;
   private readonly configFile: string;
+  /** The pid of a Caddy Berth started (scripts/demo stop reads it). */
   readonly pidFile: string;
 
   constructor(private readonly p: CaddyParams) {
@@ -146,15 +147,5 @@ export class CaddyProxy {
     const now = await this.current().catch(() => null);
     if (canonical(now) !== canonical(cfg)) return fail('the config read back differs from the one sent');
     this.writeConfigFile(cfg);
-  }
-
-  /** Stops a Caddy this data directory started (tests and `berth server --stop-proxy`). */
-  stopOwned(): void {
-    try {
-      const pid = Number(readFileSync(this.pidFile, 'utf8'));
-      if (pid > 0) process.kill(pid, 'SIGTERM');
-    } catch {
-      // not running, or not ours
-    }
   }
 }
