@@ -7,7 +7,8 @@ export const ErrorBody = Type.Object(
   { $id: 'Error' },
 );
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+/** A value of type t, or null. */
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const Deployment = Type.Object({
   id: Type.Integer(),

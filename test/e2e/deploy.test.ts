@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveGit } from '../helpers/git-http.js';
+import { bareRepoFrom, serveGit } from '../helpers/git-http.js';
 import { bootServer, containersNamed, imagesNamed, PROXY, ROOT, run, shutdownServer, TEST, TEST_TOKEN, type TestServer } from '../helpers/berth.js';
 import { eventually, get } from '../helpers/http.js';
 
@@ -63,12 +63,7 @@ describe('deploying from a directory', () => {
 describe('deploying from a git repository', () => {
   it('deploys examples/python-hello from a repo served on loopback over http', async () => {
     const repos = join(work, 'repos');
-    const src = copyExample('python-hello');
-    const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: src });
-    await git('init', '-q', '-b', 'main');
-    await git('add', '.');
-    await git('commit', '-q', '-m', 'python hello');
-    await run('git', ['clone', '-q', '--bare', src, join(repos, 'python-hello.git')]);
+    await bareRepoFrom(copyExample('python-hello'), 'main', repos, 'python-hello.git');
     const http = await serveGit(repos);
     try {
       const r = await server.cli(['deploy', '--git', `${http.url}/python-hello.git`, '--ref', 'main']);
@@ -91,12 +86,7 @@ describe('deploying the other way round, and from an image', () => {
     expect((await get(`${PROXY}/`, { host: 'py-dir.localhost' })).body).toBe('Hello from python-hello!\n');
 
     const repos = join(work, 'repos2');
-    const src = copyExample('node-hello');
-    const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: src });
-    await git('init', '-q', '-b', 'release');
-    await git('add', '.');
-    await git('commit', '-q', '-m', 'node hello');
-    await run('git', ['clone', '-q', '--bare', src, join(repos, 'node.git')]);
+    await bareRepoFrom(copyExample('node-hello'), 'release', repos, 'node.git');
     const http = await serveGit(repos);
     try {
       const r2 = await server.cli(['deploy', '--git', `${http.url}/node.git`, '--ref', 'release', '--app', 'node-git']);

@@ -3,6 +3,8 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { run } from './berth.js';
 
 export async function serveGit(root: string): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
@@ -44,4 +46,13 @@ export async function serveGit(root: string): Promise<{ url: string; close(): Pr
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** Commits everything in `src` on `branch` and clones it bare into `repos/<name>`. */
+export async function bareRepoFrom(src: string, branch: string, repos: string, name: string): Promise<void> {
+  const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: src });
+  await git('init', '-q', '-b', branch);
+  await git('add', '.');
+  await git('commit', '-q', '-m', name);
+  await run('git', ['clone', '-q', '--bare', src, join(repos, name)]);
 }

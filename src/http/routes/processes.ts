@@ -5,11 +5,10 @@ import type { Deps } from '../../domain/context.js';
 import { runCommand } from '../../domain/processes/process-containers.js';
 import { oneOffContext, ps, scale } from '../../domain/processes/scale.js';
 import { openSse } from '../sse.js';
-import { AppParams, ErrorBody } from '../schemas.js';
+import { AppParams, ErrorBody, Nullable } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
 const Formation = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,29}$' }), Type.Integer({ minimum: 0, maximum: 20 }), { maxProperties: 20 });
-const Nullable = (t: ReturnType<typeof Type.Number>) => Type.Union([t, Type.Null()]);
 const Ps = Type.Object({
   name: Type.String(),
   type: Type.String(),

@@ -5,9 +5,8 @@ import type { Deps } from '../../domain/context.js';
 import { createToken, createUser, listTokens, listUsers, revokeToken } from '../../domain/users/tokens.js';
 import { Forbidden } from '../../errors.js';
 import { appFor } from '../access.js';
-import { ErrorBody, IdParams } from '../schemas.js';
+import { ErrorBody, IdParams, Nullable } from '../schemas.js';
 
-const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
 const TokenView = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
