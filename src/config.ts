@@ -22,6 +22,8 @@ export interface Config {
   caddyBin: string;
   dockerSocket: string;
   network: string;
+  /** IPv4 range each owner's network takes a /24 from. */
+  subnetPool: string;
   /** Prefix of every container name Berth creates; lets two instances share an engine. */
   containerPrefix: string;
   images: BaseImages;
@@ -46,6 +48,7 @@ const KEYS = {
   caddyBin: 'BERTH_CADDY_BIN',
   dockerSocket: 'BERTH_DOCKER_SOCKET',
   network: 'BERTH_NETWORK',
+  subnetPool: 'BERTH_SUBNET_POOL',
   containerPrefix: 'BERTH_CONTAINER_PREFIX',
   imageBase: 'BERTH_IMAGE_BASE',
   imageNode: 'BERTH_IMAGE_NODE',
@@ -127,6 +130,7 @@ export function parseConfig(src: ConfigSource): Config {
     caddyBin: str('caddyBin', 'caddy'),
     dockerSocket: str('dockerSocket', '/var/run/docker.sock', /^\//, 'an absolute path to the Docker socket'),
     network: str('network', 'berth', NAME_RE, 'a Docker network name (lowercase letters, digits, _ . -)'),
+    subnetPool: str('subnetPool', '10.213.0.0/16', /^(\d{1,3}\.){3}\d{1,3}\/(8|9|1\d|2[0-4])$/, 'an IPv4 range of /24 or larger, e.g. 10.213.0.0/16'),
     containerPrefix: str('containerPrefix', 'berth', /^[a-z][a-z0-9-]{0,19}$/, 'lowercase letters, digits and -, at most 20'),
     images: {
       base: str('imageBase', DEFAULT_IMAGES.base),

@@ -12,7 +12,9 @@ import { registerLogs } from './commands/logs.js';
 import { registerProcesses } from './commands/processes.js';
 import { registerReleases } from './commands/releases.js';
 import { registerServer } from './commands/server.js';
-import { registerAudit, registerAuth, registerUsers } from './commands/auth.js';
+import { registerAudit, registerAuth } from './commands/auth.js';
+import { registerDomains, registerOwners } from './commands/owners.js';
+import { registerUsers } from './commands/users.js';
 import { serverToken, serverUrl, type CliContext, type HostOps } from './context.js';
 
 export const EXIT_CODES: Record<ErrorCode | 'internal', number> = {
@@ -44,6 +46,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerProcesses(program, ctx);
   registerAuth(program, ctx);
   registerUsers(program, ctx);
+  registerOwners(program, ctx);
+  registerDomains(program, ctx);
   registerAudit(program, ctx);
   return program;
 }

@@ -1,5 +1,6 @@
 // Builds the HTTP API: Fastify with TypeBox schemas, the generated OpenAPI document, and the
 // one error handler that turns errors into `{ error: { code, message, hint } }` replies.
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
@@ -13,6 +14,9 @@ import { processRoutes } from './routes/processes.js';
 import { releaseRoutes } from './routes/releases.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { ownerRoutes } from './routes/owners.js';
+import { sessionRoutes } from './routes/session.js';
+import { userRoutes } from './routes/users.js';
 import { installAuth } from './auth.js';
 import { installAccess } from './access.js';
 
@@ -28,11 +32,12 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
     openapi: {
       info: { title: 'Berth API', version: VERSION, description: 'Deploy source to routed, health-checked containers.' },
       servers: [{ url: '/' }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'berth_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
     },
   });
-  installAuth(app, deps);
+  await app.register(cookie);
+  const loginLimiter = installAuth(app, deps);
   installAccess(app, deps);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -62,6 +67,9 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
   await app.register(releaseRoutes(deps), { prefix: '/api/v1' });
   await app.register(processRoutes(deps), { prefix: '/api/v1' });
   await app.register(tokenRoutes(deps), { prefix: '/api/v1' });
+  await app.register(userRoutes(deps), { prefix: '/api/v1' });
+  await app.register(ownerRoutes(deps), { prefix: '/api/v1' });
+  await app.register(sessionRoutes(deps, loginLimiter), { prefix: '/api/v1' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

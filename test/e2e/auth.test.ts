@@ -1,5 +1,6 @@
-// Nothing in the API answers without a valid token (but health and the API document);
-// viewers only read; tokens are stored hashed, revoked at once, and failed logins limited.
+// Nothing in the API answers without a valid token or session (but health, the login and the
+// API document); viewers only read; tokens are stored hashed, revoked at once, and failed
+// logins limited; dashboard sessions live in HttpOnly cookies and need their CSRF token.
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,13 +10,13 @@ import { BIN, bootServer, removeDir, run, shutdownServer, TEST_TOKEN, type TestS
 let server: TestServer;
 let viewerToken = '';
 const routes: { method: string; path: string }[] = [];
-const PUBLIC = ['GET /api/v1/health'];
+const PUBLIC = ['GET /api/v1/health', 'POST /api/v1/session'];
 
 /** Every operation of the generated API document, with path parameters filled in. */
 async function allRoutes(): Promise<{ method: string; path: string }[]> {
   const doc = (await (await server.fetch('/openapi.json', { token: null })).json()) as { paths: Record<string, Record<string, unknown>> };
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
-    Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path: path.replace('{app}', 'some-app').replace('{id}', '1') })),
+    Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path: path.replace('{app}', 'some-app').replace('{id}', '1').replace('{owner}', 'some-owner').replace('{user}', 'someone').replace('{name}', 'someone') })),
   );
 }
 
@@ -52,10 +53,10 @@ describe('authentication', () => {
   it('lets viewers read but refuses every change with a 403 and no data', async () => {
     for (const r of routes) {
       const res = await call(r, viewerToken);
-      const ownTokens = r.path.startsWith('/api/v1/tokens');
+      const own = r.path.startsWith('/api/v1/tokens') || r.path === '/api/v1/session';
       if (r.path === '/api/v1/users' || r.path === '/api/v1/audit') {
         expect(res.status, `${r.method} ${r.path}: admins only`).toBe(403);
-      } else if (r.method === 'GET' || ownTokens) {
+      } else if (r.method === 'GET' || own) {
         expect([401, 403], `${r.method} ${r.path}`).not.toContain(res.status);
       } else {
         expect(res.status, `${r.method} ${r.path}`).toBe(403);
@@ -159,6 +160,69 @@ describe('the audit log', () => {
     // The viewer belongs to no owner: the app is not there for it.
     expect((await server.cli(['audit', '--app', 'secret-app'], { token: viewerToken })).code).toBe(3);
     expect((await server.cli(['audit', '--app', 'default/secret-app'])).code).toBe(0);
+  });
+});
+
+describe('dashboard sessions', () => {
+  const json = { 'Content-Type': 'application/json' };
+  const login = (body: object) => server.fetch('/api/v1/session', { method: 'POST', token: null, headers: json, body: JSON.stringify(body) });
+  const cookieOf = (res: Response) => res.headers.get('set-cookie')!.split(';')[0]!;
+
+  beforeAll(async () => {
+    const set = await server.fetch('/api/v1/users/vera/password', { method: 'PUT', headers: json, body: JSON.stringify({ password: 'correct horse battery' }) });
+    expect(set.status).toBe(200);
+  });
+
+  it('logs in with a password into an HttpOnly, SameSite cookie that reads the API', async () => {
+    expect((await login({ user: 'vera', password: 'wrong password!' })).status).toBe(401);
+    const res = await login({ user: 'vera', password: 'correct horse battery' });
+    expect(res.status).toBe(200);
+    const header = res.headers.get('set-cookie')!;
+    expect(header).toMatch(/^berth_session=[A-Za-z0-9_-]{43};/);
+    expect(header).toContain('HttpOnly');
+    expect(header).toContain('SameSite=Strict');
+    const body = (await res.json()) as { user: string; csrf: string };
+    expect(body.user).toBe('vera');
+    const me = await server.fetch('/api/v1/session', { token: null, headers: { Cookie: cookieOf(res) } });
+    expect(((await me.json()) as { csrf: string }).csrf).toBe(body.csrf);
+    expect((await server.fetch('/api/v1/apps', { token: null, headers: { Cookie: cookieOf(res) } })).status).toBe(200);
+  });
+
+  it('refuses a change made with the cookie alone (CSRF), and accepts it with the token', async () => {
+    const res = await login({ token: TEST_TOKEN });
+    const { csrf } = (await res.json()) as { csrf: string };
+    const create = (headers: Record<string, string>) => server.fetch('/api/v1/tokens', { method: 'POST', token: null, headers: { ...json, Cookie: cookieOf(res), ...headers }, body: '{"name":"from-dashboard"}' });
+    const forged = await create({});
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as { error: { message: string } }).error.message).toContain('CSRF');
+    expect((await create({ 'X-CSRF-Token': 'x'.repeat(csrf.length) })).status).toBe(403);
+    expect((await create({ 'X-CSRF-Token': csrf })).status).toBe(201);
+  });
+
+  it('ends the session at logout and when the password changes', async () => {
+    const a = cookieOf(await login({ user: 'vera', password: 'correct horse battery' }));
+    const b = await login({ user: 'vera', password: 'correct horse battery' });
+    const { csrf } = (await b.json()) as { csrf: string };
+    const out = await server.fetch('/api/v1/session', { method: 'DELETE', token: null, headers: { Cookie: cookieOf(b), 'X-CSRF-Token': csrf } });
+    expect(out.status).toBe(200);
+    expect((await server.fetch('/api/v1/apps', { token: null, headers: { Cookie: cookieOf(b) } })).status).toBe(401);
+    expect((await server.fetch('/api/v1/apps', { token: null, headers: { Cookie: a } })).status).toBe(200);
+    await server.fetch('/api/v1/users/vera/password', { method: 'PUT', headers: json, body: JSON.stringify({ password: 'another good one' }) });
+    expect((await server.fetch('/api/v1/apps', { token: null, headers: { Cookie: a } })).status).toBe(401);
+  });
+
+  it('keeps neither passwords nor session ids in clear in the database', async () => {
+    const res = await login({ user: 'vera', password: 'another good one' });
+    const id = cookieOf(res).split('=')[1]!;
+    for (const f of ['berth.db', 'berth.db-wal']) {
+      try {
+        const bytes = readFileSync(join(server.dataDir, f));
+        expect(bytes.includes(id)).toBe(false);
+        expect(bytes.includes('another good one')).toBe(false);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
   });
 });
 

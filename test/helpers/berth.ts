@@ -55,6 +55,9 @@ export async function clearStale(): Promise<void> {
   if (names.length > 0) await docker('rm', '-f', ...names);
   const images = await imagesNamed(`${TEST.prefix}/`);
   if (images.length > 0) await docker('rmi', '-f', ...images);
+  // Owner networks: each suite starts without them, so it sees them made as a fresh server would.
+  const nets = (await docker('network', 'ls', '--filter', `name=^${TEST.network}-`, '--format', '{{.Name}}')).stdout.split('\n').filter(Boolean);
+  if (nets.length > 0) await docker('network', 'rm', ...nets);
 }
 
 export async function freePort(): Promise<number> {

@@ -1,4 +1,4 @@
-// `berth login`, `berth whoami`, `berth tokens create|list|revoke`.
+// `berth login`, `berth whoami`, `berth tokens create|list|revoke`, `berth audit`.
 import type { Command } from 'commander';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -9,11 +9,20 @@ import type { TokenView } from '../../domain/users/tokens.js';
 import { configFile, readCliConfig, type CliContext } from '../context.js';
 import { ago, table } from '../output.js';
 
-async function readToken(): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
-  const token = await rl.question(process.stdin.isTTY ? 'API token: ' : '');
+/** One line from standard input, prompting on a terminal (the secret is not echoed). */
+export async function readSecret(prompt: string): Promise<string> {
+  const tty = process.stdin.isTTY;
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: tty });
+  if (tty) {
+    // Echo nothing but the prompt while the secret is typed.
+    const write = (rl as unknown as { _writeToOutput: (s: string) => void });
+    const orig = write._writeToOutput.bind(rl);
+    write._writeToOutput = (s: string) => orig(s.startsWith(prompt) ? prompt : '');
+  }
+  const line = await rl.question(tty ? prompt : '');
   rl.close();
-  return token.trim();
+  if (tty) process.stderr.write('\n');
+  return line.trim();
 }
 
 export function registerAuth(program: Command, ctx: CliContext): void {
@@ -24,7 +33,7 @@ export function registerAuth(program: Command, ctx: CliContext): void {
     .option('--token <token>', 'the token (default: read from standard input)')
     .action(async (url: string, o: { token?: string }) => {
       if (!/^https?:\/\/[^\s]+$/.test(url)) throw Invalid(`${JSON.stringify(url)} is not an http(s) URL`);
-      const token = o.token ?? (await readToken());
+      const token = o.token ?? (await readSecret('API token: '));
       if (!token) throw Invalid('no token given');
       const me = await new ApiClient(url, token).request<{ user: string; role: string }>('GET', '/api/v1/whoami');
       const file = configFile();
@@ -71,28 +80,6 @@ export function registerAuth(program: Command, ctx: CliContext): void {
     .action(async (id: string) => {
       await ctx.client().request('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
       ctx.out(`revoked token #${id}`);
-    });
-}
-
-export function registerUsers(program: Command, ctx: CliContext): void {
-  const users = program.command('users').description('users (admins only)');
-  users
-    .command('list')
-    .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
-      const list = await ctx.client().request<{ name: string; role: string; owners: string[]; createdAt: string }[]>('GET', '/api/v1/users');
-      ctx.out(o.json ? JSON.stringify(list, null, 2) : table(['NAME', 'ROLE', 'OWNERS', 'CREATED'], list.map((u) => [u.name, u.role, u.role === 'admin' ? '(all)' : u.owners.join(',') || '-', ago(u.createdAt)])));
-    });
-  users
-    .command('create')
-    .description("create a user; prints the user's first token, shown once")
-    .argument('<name>')
-    .option('--role <role>', 'admin, member or viewer', 'member')
-    .option('--owner <owner...>', 'owners whose apps the user may see (and change, unless a viewer)')
-    .action(async (name: string, o: { role: string; owner?: string[] }) => {
-      const r = await ctx.client().request<{ user: { name: string; role: string }; token: string }>('POST', '/api/v1/users', { json: { name, role: o.role, owners: o.owner ?? [] } });
-      ctx.out(r.token);
-      ctx.err(`created ${r.user.role} ${r.user.name}; the token above is not shown again`);
     });
 }
 

@@ -29,7 +29,6 @@ export interface CreateAppParams {
   name: string;
   owner?: string | undefined;
   port?: number | undefined;
-  domains?: string[] | undefined;
 }
 
 export function createApp(deps: Deps, p: CreateAppParams): AppRow {
@@ -37,10 +36,17 @@ export function createApp(deps: Deps, p: CreateAppParams): AppRow {
   const owner = validateOwnerName(p.owner ?? DEFAULT_OWNER);
   return deps.db.tx(() => {
     if (deps.db.apps.find(owner, name)) throw Conflict(`app ${owner}/${name} already exists`);
-    const app = deps.db.apps.insert({ name, owner, port: p.port ?? null, domains: p.domains ?? [] });
-    deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.created', message: `app ${name} created (owner ${owner})` });
-    return app;
+    return insertApp(deps, { name, owner, port: p.port });
   });
+}
+
+/** Inserts a checked, new app inside the caller's transaction; its owner comes into being with it. */
+export function insertApp(deps: Deps, p: { name: string; owner: string; port?: number | undefined }): AppRow {
+  // Callers have checked who may create under the owner.
+  if (deps.db.owners.ensure(p.owner)) deps.db.events.add({ appId: null, subject: `owner:${p.owner}`, kind: 'owner.created', message: `owner ${p.owner} created with app ${p.name}` });
+  const app = deps.db.apps.insert({ name: p.name, owner: p.owner, port: p.port ?? null });
+  deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.created', message: `app ${p.name} created (owner ${p.owner})` });
+  return app;
 }
 
 /** Splits an app reference, `owner/name` or just `name`. */

@@ -39,8 +39,13 @@ describe('parseManifest', () => {
     expect(() => parseManifest(`root: ${root}\n`, 'berth.yml')).toThrow(/root/);
   });
 
-  it('treats an empty file as no settings', () => {
-    expect(parseManifest('', 'berth.yml')).toEqual({ env: {}, domains: [] });
+  it('treats an empty file as no settings, leaving domains and capabilities alone', () => {
+    expect(parseManifest('', 'berth.yml')).toEqual({ env: {} });
+  });
+
+  it('reads capabilities in either spelling and refuses those no admin may grant', () => {
+    expect(parseManifest('capabilities: [cap_net_bind_service, CHOWN]', 'berth.yml').capabilities).toEqual(['CHOWN', 'NET_BIND_SERVICE']);
+    expect(() => parseManifest('capabilities: [SYS_ADMIN]', 'berth.yml')).toThrow(/SYS_ADMIN cannot be granted/);
   });
 
   it.each([

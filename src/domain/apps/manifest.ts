@@ -4,6 +4,7 @@ import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { Invalid, messageOf } from '../../errors.js';
+import { normalizeCapabilities } from '../owners/grants.js';
 import { validateAppName, validateOwnerName } from './names.js';
 
 export interface HealthCheck {
@@ -28,7 +29,10 @@ export interface Manifest {
   port?: number;
   healthcheck?: Partial<HealthCheck>;
   env: Record<string, string>;
-  domains: string[];
+  /** Custom domains; absent means "leave the app's domains as they are". */
+  domains?: string[];
+  /** Linux capabilities the app needs (granted only where an admin allows its owner them). */
+  capabilities?: string[];
 }
 
 export const DEFAULT_HEALTHCHECK: HealthCheck = { path: '/', timeoutMs: 3000, attempts: 20, intervalMs: 1000, waitMs: 0 };
@@ -66,6 +70,7 @@ const ManifestSchema = Type.Object(
     start: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     build: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     domains: Type.Optional(Type.Array(Type.String({ pattern: '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$' }), { maxItems: 50 })),
+    capabilities: Type.Optional(Type.Array(Type.String({ pattern: '^(CAP_)?[A-Za-z_]{2,30}$' }), { maxItems: 20 })),
   },
   { additionalProperties: false },
 );
@@ -99,8 +104,13 @@ export function parseManifest(text: string, file: string): Manifest {
 
   const out: Manifest = {
     env: Object.fromEntries(Object.entries(m.env ?? {}).map(([k, v]) => [k, String(v)])),
-    domains: m.domains ?? [],
   };
+  if (m.domains) out.domains = m.domains;
+  try {
+    if (m.capabilities) out.capabilities = normalizeCapabilities(m.capabilities);
+  } catch (e) {
+    throw Invalid(`${file}: capabilities: ${messageOf(e)}`);
+  }
   const name = m.name ?? m.app_name;
   const owner = m.owner ?? m.owner_id;
   const port = m.port ?? m.container_port;

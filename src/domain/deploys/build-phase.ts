@@ -5,6 +5,7 @@ import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { BerthError, Failed, messageOf } from '../../errors.js';
 import { cloneRepo } from '../../infra/git/git.js';
+import { checkGrants } from '../apps/app-domains.js';
 import type { Manifest } from '../apps/manifest.js';
 import { parseAppJson, parseProcfile, type AppJson, type Processes } from '../apps/procfile.js';
 import type { Deps } from '../context.js';
@@ -128,17 +129,21 @@ function readProcesses(src: string, appJson: AppJson | undefined): Processes {
   return processes;
 }
 
-/** berth.yml over app.json over what the app had: port, health check, env, domains, formation. */
+/** berth.yml over app.json over what the app had: port, health check, env, domains, capabilities, formation. */
 function applySettings(deps: Deps, appId: number, m: Manifest | null, j: AppJson | undefined, log: (l: string) => void): void {
   if (!m && !j) return;
   const app = deps.db.apps.get(appId)!;
   if (m?.name && m.name !== app.name) log(`       note: berth.yml names app ${m.name}; deploying it as ${app.name}`);
   const healthcheck = m?.healthcheck ?? j?.healthcheck;
+  // Domains and capabilities beyond what an admin allows the owner fail the deploy here,
+  // before anything runs; the running release is untouched.
+  const grants = { ...(m?.domains ? { domains: m.domains } : {}), ...(m ? { capabilities: m.capabilities ?? [] } : {}) };
+  checkGrants(deps, app, grants);
   deps.db.apps.update(appId, {
     ...(m?.port !== undefined ? { port: m.port } : {}),
     ...(healthcheck ? { healthcheck } : {}),
     env: { ...app.env, ...(j?.env ?? {}), ...(m?.env ?? {}) },
-    ...(m ? { domains: m.domains } : {}),
+    ...grants,
   });
   // app.json's formation sets quantities the user has not chosen with `berth scale`.
   if (j && Object.keys(j.formation).length > 0) deps.db.apps.setFormation(appId, { ...j.formation, ...app.formation });

@@ -4,7 +4,7 @@ import { rename } from 'node:fs/promises';
 import { Invalid, NotFound } from '../../errors.js';
 import type { AppRow, BuildRow, DeploymentRow } from '../../infra/db/rows.js';
 import { validateGitRef, validateGitUrl } from '../../infra/git/git.js';
-import { getApp, parseAppRef } from '../apps/app-service.js';
+import { getApp, insertApp, parseAppRef } from '../apps/app-service.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from '../apps/names.js';
 import type { Deps } from '../context.js';
 import { runDeploy } from './deploy-runner.js';
@@ -65,8 +65,7 @@ export async function startDeploy(deps: Deps, p: StartDeployParams): Promise<Sta
     let app = owner !== undefined ? deps.db.apps.find(owner, name) : getApp(deps, name);
     if (!app) {
       if (!p.create || owner === undefined) throw NotFound(`app ${p.appName} does not exist`, { hint: `create it with: berth create ${name}` });
-      app = deps.db.apps.insert({ name, owner });
-      deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.created', message: `app ${name} created (owner ${owner})` });
+      app = insertApp(deps, { name, owner });
     }
     const build = deps.db.builds.insert({ appId: app.id, sourceKind: p.source.kind, source: sourceText });
     const deployment = deps.db.deployments.insert({ appId: app.id, buildId: build.id });

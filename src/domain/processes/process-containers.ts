@@ -6,6 +6,7 @@ import type { HealthCheck } from '../apps/manifest.js';
 import type { Processes } from '../apps/procfile.js';
 import { LABELS, type Deps } from '../context.js';
 import { probe } from '../health/probe.js';
+import { grantedCapabilities } from '../owners/grants.js';
 
 export interface ProcessInstance {
   type: string;
@@ -68,6 +69,7 @@ export function processSpec(deps: Deps, c: ProcessContext, name: string, type: s
     memoryMb: deps.config.defaultMemoryMb,
     cpus: deps.config.defaultCpus,
     pidsLimit: 512,
+    capAdd: grantedCapabilities(deps.db.owners.get(c.app.owner), c.app.capabilities),
     ...(cmd ? { cmd } : {}),
   };
 }
@@ -80,7 +82,7 @@ export function processSpec(deps: Deps, c: ProcessContext, name: string, type: s
 export const ownerNetwork = (deps: Deps, owner: string): string => `${deps.config.network}-${owner}`;
 
 export async function ensureOwnerNetwork(deps: Deps, owner: string): Promise<void> {
-  await deps.docker.ensureNetwork(ownerNetwork(deps, owner), { 'berth.managed': 'true', [LABELS.instance]: deps.instanceId, [LABELS.owner]: owner });
+  await deps.docker.ensureNetwork(ownerNetwork(deps, owner), { 'berth.managed': 'true', [LABELS.instance]: deps.instanceId, [LABELS.owner]: owner }, deps.config.subnetPool);
 }
 
 export async function startInstance(deps: Deps, c: ProcessContext, inst: ProcessInstance): Promise<StartedProcess> {

@@ -1,8 +1,7 @@
 // API tokens: random, shown once, stored only as SHA-256 hashes, compared in constant time,
 // optionally expiring, revocable with immediate effect. The first start creates the admin.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from '../../errors.js';
-import { validateOwnerName } from '../apps/names.js';
+import { Invalid, NotFound, Unauthorized } from '../../errors.js';
 import type { Role, TokenRow, UserRow } from '../../infra/db/rows.js';
 import type { Deps } from '../context.js';
 
@@ -29,7 +28,7 @@ export const generateToken = (): string => `berth_${randomBytes(32).toString('ba
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 const DUMMY = Buffer.alloc(32);
 
-function store(deps: Deps, user: UserRow, name: string, token: string, expiresAt: string | null): TokenRow {
+export function storeToken(deps: Deps, user: UserRow, name: string, token: string, expiresAt: string | null): TokenRow {
   return deps.db.users.insertToken({ userId: user.id, name, hash: hashToken(token), prefix: token.slice(0, 12), expiresAt });
 }
 
@@ -43,7 +42,7 @@ export function bootstrapAdmin(deps: Deps, fromEnv: string | undefined): { token
   const token = fromEnv ?? generateToken();
   deps.db.tx(() => {
     const admin = deps.db.users.insert('admin', 'admin');
-    store(deps, admin, 'bootstrap', token, null);
+    storeToken(deps, admin, 'bootstrap', token, null);
     deps.db.events.add({ appId: null, subject: `user:${admin.id}`, kind: 'user.created', message: 'admin created on first start' });
   });
   return { token, generated: fromEnv === undefined };
@@ -68,7 +67,7 @@ export function createToken(deps: Deps, p: Principal, opts: { name: string; expi
   const token = generateToken();
   const expiresAt = opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * 86_400_000).toISOString() : null;
   const row = deps.db.tx(() => {
-    const r = store(deps, p.user, opts.name, token, expiresAt);
+    const r = storeToken(deps, p.user, opts.name, token, expiresAt);
     deps.db.events.add({ appId: null, subject: `user:${p.user.id}`, kind: 'token.created', message: `${p.user.name} created token ${opts.name} (#${r.id})` });
     return r;
   });
@@ -97,32 +96,3 @@ export function revokeToken(deps: Deps, p: Principal, id: number): void {
 
 /** Whether a role may do a request of this kind: viewers only read. */
 export const mayWrite = (role: Role): boolean => role !== 'viewer';
-
-/** Admins create users; the answer carries the new user's first token, shown once. */
-export function createUser(deps: Deps, p: Principal, u: { name: string; role: Role; owners?: string[] | undefined }): { user: UserView; token: string } {
-  if (p.user.role !== 'admin') throw Forbidden('only admins manage users');
-  // User names follow the same rule as app and owner names.
-  const name = validateOwnerName(u.name);
-  const owners = (u.owners ?? []).map((o) => validateOwnerName(o));
-  const token = generateToken();
-  const user = deps.db.tx(() => {
-    if (deps.db.users.byName(name)) throw Conflict(`user ${name} already exists`);
-    const created = deps.db.users.insert(name, u.role);
-    for (const o of owners) deps.db.users.addMembership(created.id, o);
-    store(deps, created, 'first', token, null);
-    deps.db.events.add({ appId: null, subject: `user:${created.id}`, kind: 'user.created', message: `${p.user.name} created ${u.role} ${name}` });
-    return created;
-  });
-  return { user: viewUser(deps, user), token };
-}
-
-export interface UserView extends UserRow {
-  owners: string[];
-}
-
-const viewUser = (deps: Deps, u: UserRow): UserView => ({ ...u, owners: deps.db.users.ownersOf(u.id) });
-
-export function listUsers(deps: Deps, p: Principal): UserView[] {
-  if (p.user.role !== 'admin') throw Forbidden('only admins manage users');
-  return deps.db.users.list().map((u) => viewUser(deps, u));
-}

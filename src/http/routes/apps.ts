@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { appStatus, createApp, destroyApp, getApp, viewApp } from '../../domain/apps/app-service.js';
+import { setAppDomains } from '../../domain/apps/app-domains.js';
 import type { Deps } from '../../domain/context.js';
 import { requireOwner, visibility } from '../access.js';
 import { AppParams, AppStatusView, AppView, Build, CreateAppBody, Deployment, ErrorBody, Event } from '../schemas.js';
@@ -41,6 +42,37 @@ export const appRoutes =
       async (req) => {
         await destroyApp(deps, req.params.app);
         return { destroyed: req.params.app };
+      },
+    );
+
+    const Domains = Type.Object({
+      domains: Type.Array(Type.String()),
+      allowed: Type.Array(Type.String(), { description: "what an admin allows the app's owner: each entry and its subdomains" }),
+    });
+    app.get(
+      '/apps/:app/domains',
+      { schema: { summary: "An app's custom domains, and those its owner may use", tags: ['apps'], params: AppParams, response: { 200: Domains, ...errors } } },
+      async (req) => {
+        const a = getApp(deps, req.params.app);
+        return { domains: a.domains, allowed: deps.db.owners.get(a.owner)?.domains ?? [] };
+      },
+    );
+
+    app.put(
+      '/apps/:app/domains',
+      {
+        schema: {
+          summary: "Replace an app's custom domains (only those an admin allows its owner, used by no other app); routed at once",
+          tags: ['apps'],
+          params: AppParams,
+          body: Type.Object({ domains: Type.Array(Type.String({ maxLength: 260 }), { maxItems: 50 }) }, { additionalProperties: false }),
+          response: { 200: Domains, ...errors, 403: ErrorBody },
+        },
+      },
+      async (req) => {
+        const a = getApp(deps, req.params.app);
+        const domains = await setAppDomains(deps, a, req.body.domains);
+        return { domains, allowed: deps.db.owners.get(a.owner)?.domains ?? [] };
       },
     );
 

@@ -1,8 +1,8 @@
-// API tokens of the caller (all tokens for admins), and who the caller is.
+// API tokens of the caller (all tokens for admins), who the caller is, and the audit log.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Deps } from '../../domain/context.js';
-import { createToken, createUser, listTokens, listUsers, revokeToken } from '../../domain/users/tokens.js';
+import { createToken, listTokens, revokeToken } from '../../domain/users/tokens.js';
 import { Forbidden } from '../../errors.js';
 import { appFor } from '../access.js';
 import { ErrorBody, IdParams, Nullable } from '../schemas.js';
@@ -48,32 +48,6 @@ export const tokenRoutes =
       async (req, reply) => {
         const { token, view } = createToken(deps, req.principal!, req.body);
         return reply.status(201).send({ token, info: view });
-      },
-    );
-
-    const User = Type.Object({ name: Type.String(), role: Type.String(), owners: Type.Array(Type.String()), createdAt: Type.String() });
-    app.get('/users', { schema: { summary: 'Users (admins only)', tags: ['auth'], response: { 200: Type.Array(User), ...errors } } }, async (req) => listUsers(deps, req.principal!));
-
-    app.post(
-      '/users',
-      {
-        schema: {
-          summary: "Create a user (admins only); the answer carries the user's first token, shown once",
-          tags: ['auth'],
-          body: Type.Object(
-            {
-              name: Type.String({ maxLength: 100 }),
-              role: Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('viewer')]),
-              owners: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100, description: 'owners whose apps the user may see (and change, unless a viewer)' })),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 201: Type.Object({ user: User, token: Type.String() }), ...errors, 409: ErrorBody },
-        },
-      },
-      async (req, reply) => {
-        const { user, token } = createUser(deps, req.principal!, req.body);
-        return reply.status(201).send({ user, token });
       },
     );
 

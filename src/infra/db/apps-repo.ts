@@ -11,6 +11,7 @@ interface Raw {
   healthcheck: string;
   env: string;
   domains: string;
+  capabilities: string;
   formation: string;
   current_deployment_id: number | null;
   created_at: string;
@@ -25,6 +26,7 @@ const toRow = (r: Raw): AppRow => ({
   healthcheck: JSON.parse(r.healthcheck) as HealthCheckSettings,
   env: JSON.parse(r.env) as Record<string, string>,
   domains: JSON.parse(r.domains) as string[],
+  capabilities: JSON.parse(r.capabilities) as string[],
   formation: JSON.parse(r.formation) as Record<string, number>,
   currentDeploymentId: r.current_deployment_id,
   createdAt: r.created_at,
@@ -40,7 +42,7 @@ export interface NewApp {
   domains?: string[];
 }
 
-export type AppSettings = Partial<Pick<AppRow, 'port' | 'healthcheck' | 'env' | 'domains'>>;
+export type AppSettings = Partial<Pick<AppRow, 'port' | 'healthcheck' | 'env' | 'domains' | 'capabilities'>>;
 
 export class AppsRepo {
   constructor(private readonly db: Database.Database) {}
@@ -78,12 +80,13 @@ export class AppsRepo {
     const cur = this.get(id);
     if (!cur) return;
     this.db
-      .prepare('UPDATE apps SET port = ?, healthcheck = ?, env = ?, domains = ?, updated_at = ? WHERE id = ?')
+      .prepare('UPDATE apps SET port = ?, healthcheck = ?, env = ?, domains = ?, capabilities = ?, updated_at = ? WHERE id = ?')
       .run(
         s.port !== undefined ? s.port : cur.port,
         JSON.stringify(s.healthcheck ?? cur.healthcheck),
         JSON.stringify(s.env ?? cur.env),
         JSON.stringify(s.domains ?? cur.domains),
+        JSON.stringify(s.capabilities ?? cur.capabilities),
         now(),
         id,
       );

@@ -12,6 +12,8 @@ import { ConfigVarsRepo } from './config-vars-repo.js';
 import { ReleasesRepo } from './releases-repo.js';
 import { UsersRepo } from './users-repo.js';
 import { AuditRepo } from './audit-repo.js';
+import { OwnersRepo } from './owners-repo.js';
+import { SessionsRepo } from './sessions-repo.js';
 
 export interface Db {
   apps: AppsRepo;
@@ -22,6 +24,8 @@ export interface Db {
   releases: ReleasesRepo;
   users: UsersRepo;
   audit: AuditRepo;
+  owners: OwnersRepo;
+  sessions: SessionsRepo;
   /** Runs fn in one transaction: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
   getMeta(key: string): string | undefined;
@@ -54,6 +58,8 @@ export function openDb(dataDir: string): Db {
     releases: new ReleasesRepo(sqlite),
     users: new UsersRepo(sqlite),
     audit: new AuditRepo(sqlite),
+    owners: new OwnersRepo(sqlite),
+    sessions: new SessionsRepo(sqlite),
     tx: <T>(fn: () => T): T => sqlite.transaction(fn)(),
     getMeta: (key) => getMeta.get(key)?.value,
     setMeta: (key, value) => void setMeta.run(key, value),

@@ -146,4 +146,30 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, owner)
   );
   `,
+  // 8: owners (with what an admin allows them: custom domains, Linux capabilities), apps'
+  // declared capabilities, web sessions, and optional passwords for the dashboard's login
+  `
+  CREATE TABLE owners (
+    name TEXT PRIMARY KEY,
+    domains TEXT NOT NULL DEFAULT '[]',
+    capabilities TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL
+  );
+  INSERT OR IGNORE INTO owners (name, created_at) VALUES ('default', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+  INSERT OR IGNORE INTO owners (name, created_at) SELECT DISTINCT owner, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM apps;
+  INSERT OR IGNORE INTO owners (name, created_at) SELECT DISTINCT owner, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM memberships;
+
+  ALTER TABLE apps ADD COLUMN capabilities TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE users ADD COLUMN password_hash TEXT;
+
+  CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    hash TEXT NOT NULL UNIQUE,
+    csrf TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX sessions_user ON sessions(user_id);
+  `,
 ];

@@ -21,6 +21,8 @@ export interface AppRow {
   healthcheck: HealthCheckSettings;
   env: Record<string, string>;
   domains: string[];
+  /** Linux capabilities the app declares (granted only while its owner is allowed them). */
+  capabilities: string[];
   /** Desired containers per process type, e.g. { web: 3, worker: 1 }; types not named run 1. */
   formation: Record<string, number>;
   currentDeploymentId: number | null;
@@ -98,5 +100,23 @@ export interface TokenRow {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  createdAt: string;
+}
+
+export interface OwnerRow {
+  name: string;
+  /** Custom domains the owner's apps may use: each entry allows itself and its subdomains. */
+  domains: string[];
+  /** Linux capabilities the owner's apps may declare (all others stay dropped). */
+  capabilities: string[];
+  createdAt: string;
+}
+
+export interface SessionRow {
+  id: number;
+  userId: number;
+  hash: string;
+  csrf: string;
+  expiresAt: string;
   createdAt: string;
 }

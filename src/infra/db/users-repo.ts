@@ -59,6 +59,23 @@ export class UsersRepo {
     this.db.prepare('INSERT OR IGNORE INTO memberships (user_id, owner) VALUES (?, ?)').run(userId, owner);
   }
 
+  /** The scrypt hash of the user's password, when one is set. */
+  passwordHash(userId: number): string | null {
+    return this.db.prepare<[number], { password_hash: string | null }>('SELECT password_hash FROM users WHERE id = ?').get(userId)?.password_hash ?? null;
+  }
+
+  setPasswordHash(userId: number, hash: string | null): void {
+    this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(hash, userId);
+  }
+
+  setRole(userId: number, role: Role): void {
+    this.db.prepare('UPDATE users SET role = ? WHERE id = ?').run(role, userId);
+  }
+
+  delete(userId: number): void {
+    this.db.prepare('DELETE FROM users WHERE id = ?').run(userId);
+  }
+
   ownersOf(userId: number): string[] {
     return this.db.prepare<[number], { owner: string }>('SELECT owner FROM memberships WHERE user_id = ? ORDER BY owner').all(userId).map((r) => r.owner);
   }

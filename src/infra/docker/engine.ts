@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { readdir } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { Failed, Unavailable, messageOf } from '../../errors.js';
+import { pickSubnet } from './subnets.js';
 
 export interface ContainerSpec {
   name: string;
@@ -14,6 +15,8 @@ export interface ContainerSpec {
   memoryMb: number;
   cpus: number;
   pidsLimit: number;
+  /** Capabilities added back after dropping all (only those an admin granted). */
+  capAdd?: string[];
   cmd?: string[];
   /** Long-running processes restart unless stopped; one-off commands never do. */
   restart?: 'unless-stopped' | 'no';
@@ -98,20 +101,44 @@ export class DockerEngine {
   /** Networks seen to exist: every container start would otherwise ask again. */
   private readonly knownNetworks = new Set<string>();
 
-  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+  /**
+   * Creates the bridge network unless it exists. With a pool, its subnet is the first /24 of
+   * the pool no other network on the engine uses (Docker's own pools run out at about 30).
+   */
+  async ensureNetwork(name: string, labels: Record<string, string>, subnetPool?: string): Promise<void> {
     if (this.knownNetworks.has(name)) return;
-    const found = await this.docker.listNetworks({ filters: { name: [name] } });
-    if (found.some((n) => n.Name === name)) {
-      this.knownNetworks.add(name);
-      return;
-    }
-    try {
-      await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
-    } catch (e) {
-      // Two deploys of one owner may race to create it: the loser finds it there.
-      if ((e as { statusCode?: number }).statusCode !== 409) throw e;
+    for (let attempt = 1; ; attempt++) {
+      const all = await this.docker.listNetworks();
+      if (all.some((n) => n.Name === name)) break;
+      let ipam: Docker.NetworkCreateOptions['IPAM'];
+      if (subnetPool) {
+        const used = all.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '')).filter(Boolean);
+        const picked = pickSubnet(subnetPool, used);
+        if (!picked) throw Unavailable(`no free /24 left in the subnet pool ${subnetPool} for network ${name}`, { hint: 'set BERTH_SUBNET_POOL to a larger range' });
+        ipam = { Driver: 'default', Config: [{ Subnet: picked.subnet, Gateway: picked.gateway }] };
+      }
+      try {
+        await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true, ...(ipam ? { IPAM: ipam } : {}) });
+        break;
+      } catch (e) {
+        // Two deploys of one owner may race to create it (the loser finds it there), or to
+        // take one subnet (the loser picks the next).
+        if ((e as { statusCode?: number }).statusCode === 409) break;
+        if (attempt < 3 && /overlap/i.test(messageOf(e))) continue;
+        throw e;
+      }
     }
     this.knownNetworks.add(name);
+  }
+
+  /** Removes a network; one that is gone already is fine. */
+  async removeNetwork(name: string): Promise<void> {
+    this.knownNetworks.delete(name);
+    try {
+      await this.docker.getNetwork(name).remove();
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
   }
 
   /** Builds contextDir (honouring its .dockerignore) into `tag`; throws Failed with the builder's error. */
@@ -215,6 +242,7 @@ export class DockerEngine {
           PidsLimit: spec.pidsLimit,
           Privileged: false,
           CapDrop: ['ALL'],
+          ...(spec.capAdd && spec.capAdd.length > 0 ? { CapAdd: spec.capAdd } : {}),
           SecurityOpt: ['no-new-privileges:true'],
           LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
         },
