@@ -21,7 +21,7 @@ install_node_modules() {
 }
 
 build_berth() {
-  say "building Berth (tsc)"
+  say "building Berth (tsc, and the dashboard with esbuild)"
   npm run --silent build
 }
 
@@ -33,9 +33,10 @@ bootstrap_images() {
   ./bin/berth images bootstrap "${ca[@]}" | grep -E '^(----->|images ready|error|hint)' || return "${PIPESTATUS[0]}"
 }
 
+# Arguments go to scripts/setup-host (scripts/test passes --browser).
 prepare_everything() {
-  say "host set-up (scripts/setup-host)"
-  scripts/setup-host
+  say "host set-up (scripts/setup-host $*)"
+  scripts/setup-host "$@"
   install_node_modules
   build_berth
   bootstrap_images

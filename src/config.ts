@@ -34,6 +34,8 @@ export interface Config {
   keepImages: number;
   /** After a switch, how long the old release keeps its in-flight requests before SIGTERM. */
   drainSeconds: number;
+  /** How often the CPU and memory of running apps is sampled for the dashboard. */
+  metricsIntervalSeconds: number;
 }
 
 /** Where each setting comes from, by name; flags win over the environment. */
@@ -60,6 +62,7 @@ const KEYS = {
   maxConcurrentDeploys: 'BERTH_MAX_CONCURRENT_DEPLOYS',
   keepImages: 'BERTH_KEEP_IMAGES',
   drainSeconds: 'BERTH_DRAIN_SECONDS',
+  metricsIntervalSeconds: 'BERTH_METRICS_INTERVAL',
 } as const;
 
 export const DEFAULT_IMAGES: BaseImages = {
@@ -144,6 +147,7 @@ export function parseConfig(src: ConfigSource): Config {
     maxConcurrentDeploys: int('maxConcurrentDeploys', 2, 1, 64),
     keepImages: int('keepImages', 3, 1, 100),
     drainSeconds: int('drainSeconds', 5, 0, 3600),
+    metricsIntervalSeconds: int('metricsIntervalSeconds', 30, 1, 3600),
   };
   if (problems.length > 0) {
     throw Invalid(`invalid configuration:\n  ${problems.join('\n  ')}`);

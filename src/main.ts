@@ -32,6 +32,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   ]);
   const { SecretBox } = await import('./infra/secrets/secret-box.js');
   const { Supervisor } = await import('./domain/processes/supervisor.js');
+  const { startSampler } = await import('./domain/metrics/sampler.js');
   const config = loadConfig(process.env, flags);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = pino({ level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info' });
@@ -68,6 +69,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   }
   const supervisor = new Supervisor(deps);
   supervisor.start();
+  const sampler = startSampler(deps, config.metricsIntervalSeconds);
   const app = await buildHttpApp(deps, logger);
   await app.listen({ host: config.listenHost, port: config.listenPort });
   const address = app.server.address();
@@ -80,6 +82,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     async close() {
       await app.close();
       await supervisor.stop();
+      await sampler.stop();
       await deps.jobs.idle();
       db.close();
     },

@@ -17,6 +17,8 @@ import { tokenRoutes } from './routes/tokens.js';
 import { ownerRoutes } from './routes/owners.js';
 import { sessionRoutes } from './routes/session.js';
 import { userRoutes } from './routes/users.js';
+import { liveRoutes } from './routes/live.js';
+import { installWeb } from './web.js';
 import { installAuth } from './auth.js';
 import { installAccess } from './access.js';
 
@@ -70,6 +72,8 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
   await app.register(userRoutes(deps), { prefix: '/api/v1' });
   await app.register(ownerRoutes(deps), { prefix: '/api/v1' });
   await app.register(sessionRoutes(deps, loginLimiter), { prefix: '/api/v1' });
+  await app.register(liveRoutes(deps), { prefix: '/api/v1' });
+  await installWeb(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -18,6 +18,7 @@ export const Deployment = Type.Object({
   status: Type.String({ description: 'pending | starting | running | unhealthy | failed | stopped' }),
   reason: Nullable(Type.String()),
   containers: Type.Array(Type.String()),
+  processes: Type.Record(Type.String(), Type.String(), { description: "process type -> command ('' = the image's CMD)" }),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

@@ -108,6 +108,42 @@ describe('owners', () => {
   });
 });
 
+describe('the live event feed', () => {
+  /** Reads an SSE stream as `token` while `act` runs, for a second more; returns what came. */
+  async function feed(token: string, act: () => Promise<void>): Promise<string> {
+    const ac = new AbortController();
+    const res = await server.fetch('/api/v1/events/stream', { token, signal: ac.signal });
+    const reader = res.body!.getReader();
+    let text = '';
+    const reading = (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          text += new TextDecoder().decode(value);
+        }
+      } catch {
+        // aborted
+      }
+    })();
+    await act();
+    await new Promise((r) => setTimeout(r, 1500));
+    ac.abort();
+    await reading;
+    return text;
+  }
+
+  it("carries events of the caller's own owners' apps only", async () => {
+    const moToken = (await server.cli(['users', 'create', 'mia', '--role', 'member', '--owner', 'other'])).stdout.trim();
+    const text = await feed(moToken, async () => {
+      await server.fetch('/api/v1/apps', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"feed-hidden"}' });
+      await server.fetch('/api/v1/apps', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"feed-seen","owner":"other"}' });
+    });
+    expect(text).toContain('"app":"other/feed-seen"');
+    expect(text).not.toContain('feed-hidden');
+  });
+});
+
 describe('tokens', () => {
   it('creates a token shown once, lists it without its secret, and revokes it at once', async () => {
     const created = await server.cli(['tokens', 'create', 'ci']);

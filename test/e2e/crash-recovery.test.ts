@@ -36,7 +36,7 @@ async function app(version: string, opts: { buildSleep?: number; healthWait?: nu
 }
 
 async function deploy(body: Buffer, wait: boolean): Promise<{ status: number; id: number }> {
-  const r = await server.fetch(`/api/v1/apps/sturdy/deploys/upload?create=true&wait=${wait}`, { method: 'POST', headers: { 'Content-Type': 'application/gzip' }, body });
+  const r = await server.fetch(`/api/v1/apps/sturdy/deploys/upload?create=true&wait=${wait}`, { method: 'POST', headers: { 'Content-Type': 'application/gzip' }, body: new Uint8Array(body) });
   const json = (await r.json()) as { deployment: { id: number } };
   return { status: r.status, id: json.deployment?.id };
 }

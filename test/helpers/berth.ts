@@ -177,10 +177,10 @@ export async function requireBaseImages(): Promise<void> {
 }
 
 /** A fresh test server for one suite: base images checked, stale leftovers cleared first. */
-export async function bootServer(opts: { images?: boolean } = {}): Promise<TestServer> {
+export async function bootServer(opts: { images?: boolean; env?: Record<string, string> } = {}): Promise<TestServer> {
   if (opts.images !== false) await requireBaseImages();
   await clearStale();
-  return startTestServer();
+  return startTestServer(opts.env ? { env: opts.env } : {});
 }
 
 /** Stops a suite's server and the proxy, and removes its data and any scratch folders. */

@@ -14,6 +14,7 @@ import { UsersRepo } from './users-repo.js';
 import { AuditRepo } from './audit-repo.js';
 import { OwnersRepo } from './owners-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
+import { MetricsRepo } from './metrics-repo.js';
 
 export interface Db {
   apps: AppsRepo;
@@ -26,6 +27,7 @@ export interface Db {
   audit: AuditRepo;
   owners: OwnersRepo;
   sessions: SessionsRepo;
+  metrics: MetricsRepo;
   /** Runs fn in one transaction: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
   getMeta(key: string): string | undefined;
@@ -60,6 +62,7 @@ export function openDb(dataDir: string): Db {
     audit: new AuditRepo(sqlite),
     owners: new OwnersRepo(sqlite),
     sessions: new SessionsRepo(sqlite),
+    metrics: new MetricsRepo(sqlite),
     tx: <T>(fn: () => T): T => sqlite.transaction(fn)(),
     getMeta: (key) => getMeta.get(key)?.value,
     setMeta: (key, value) => void setMeta.run(key, value),

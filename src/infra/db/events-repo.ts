@@ -26,6 +26,15 @@ export class EventsRepo {
     return this.db.prepare<[string, string, string], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE subject = ? AND kind = ? AND created_at >= ?').get(subject, kind, sinceIso)!.n;
   }
 
+  /** Events after `afterId`, oldest first (the dashboard's live feed). */
+  after(afterId: number, limit = 500): EventRow[] {
+    return this.db.prepare<[number, number], Raw>('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit).map(toRow);
+  }
+
+  lastId(): number {
+    return this.db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM events').get()!.id ?? 0;
+  }
+
   listForApp(appId: number, limit = 100): EventRow[] {
     return this.db.prepare<[number, number], Raw>('SELECT * FROM events WHERE app_id = ? ORDER BY id DESC LIMIT ?').all(appId, limit).map(toRow);
   }

@@ -172,4 +172,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sessions_user ON sessions(user_id);
   `,
+  // 9: CPU and memory samples per app, for the dashboard's charts (kept a day)
+  `
+  CREATE TABLE metrics (
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    cpu_percent REAL NOT NULL,
+    memory_bytes INTEGER NOT NULL
+  );
+  CREATE INDEX metrics_app_at ON metrics(app_id, at);
+  `,
 ];

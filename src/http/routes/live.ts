@@ -1,0 +1,69 @@
+// What the dashboard keeps up to date: the latest CPU/memory of every app, an app's samples
+// over time, and a live feed of events (deploys, crashes, config changes) as SSE.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { getApp } from '../../domain/apps/app-service.js';
+import type { Deps } from '../../domain/context.js';
+import { visibility } from '../access.js';
+import { AppParams, ErrorBody } from '../schemas.js';
+import { openSse } from '../sse.js';
+
+const Sample = Type.Object({ at: Type.String(), cpuPercent: Type.Number(), memoryBytes: Type.Integer() });
+const POLL_MS = 500;
+
+export const liveRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/metrics',
+      { schema: { summary: 'The latest CPU and memory sample of every app the caller may see', tags: ['metrics'], response: { 200: Type.Array(Type.Intersect([Type.Object({ app: Type.String() }), Sample])) } } },
+      async (req) => {
+        const visible = visibility(deps, req);
+        return deps.db.metrics.latest().flatMap((m) => {
+          const a = deps.db.apps.get(m.appId);
+          return a && (!visible || visible(a.owner)) ? [{ app: `${a.owner}/${a.name}`, at: m.at, cpuPercent: m.cpuPercent, memoryBytes: m.memoryBytes }] : [];
+        });
+      },
+    );
+
+    app.get(
+      '/apps/:app/metrics',
+      {
+        schema: {
+          summary: "An app's CPU and memory samples, oldest first (default: the last hour)",
+          tags: ['metrics'],
+          params: AppParams,
+          querystring: Type.Object({ minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })) }),
+          response: { 200: Type.Array(Sample), 404: ErrorBody },
+        },
+      },
+      async (req) => {
+        const a = getApp(deps, req.params.app);
+        const since = new Date(Date.now() - (req.query.minutes ?? 60) * 60_000).toISOString();
+        return deps.db.metrics.since(a.id, since).map(({ at, cpuPercent, memoryBytes }) => ({ at, cpuPercent, memoryBytes }));
+      },
+    );
+
+    app.get(
+      '/events/stream',
+      { schema: { summary: 'New events of the apps the caller may see, as they happen (SSE `event` events)', tags: ['metrics'], response: { 200: Type.String({ description: 'text/event-stream' }) } } },
+      async (req, reply) => {
+        const visible = visibility(deps, req);
+        const sse = openSse(req, reply);
+        let last = deps.db.events.lastId();
+        // SQLite is the source of truth, and every writer is in this process or a restarted
+        // one: polling its newest rows is simple and cheap (an indexed range scan).
+        const timer = setInterval(() => {
+          for (const e of deps.db.events.after(last)) {
+            last = e.id;
+            const a = e.appId !== null ? deps.db.apps.get(e.appId) : undefined;
+            if (!a && visible) continue;
+            if (a && visible && !visible(a.owner)) continue;
+            sse.send('event', { id: e.id, app: a ? `${a.owner}/${a.name}` : null, kind: e.kind, message: e.message, at: e.createdAt });
+          }
+        }, POLL_MS);
+        sse.signal.addEventListener('abort', () => clearInterval(timer));
+        return reply;
+      },
+    );
+  };

@@ -1,0 +1,57 @@
+// The dashboard's one door to Berth's API: same-origin fetches with the session cookie, the
+// session's CSRF token on every change, and errors as the API words them.
+export type { AppView, ContainerView } from '../domain/apps/app-service.js';
+export type { ReleaseView } from '../domain/releases/release-service.js';
+export type { PsRow } from '../domain/processes/scale.js';
+export type { BuildRow, DeploymentRow } from '../infra/db/rows.js';
+
+export interface SessionInfo {
+  user: string;
+  role: string;
+  csrf: string | null;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrf: string | null = null;
+/** Called when the API says the session is gone, so the page can show the login. */
+let onUnauthorized: () => void = () => undefined;
+
+export function setSession(s: SessionInfo | null, unauthorized?: () => void): void {
+  csrf = s?.csrf ?? null;
+  if (unauthorized) onUnauthorized = unauthorized;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+  const res = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const text = await res.text();
+  const data = (text ? JSON.parse(text) : null) as T & { error?: { message: string; hint?: string } };
+  if (!res.ok) {
+    if (res.status === 401 && path !== '/session') onUnauthorized();
+    throw new ApiError(res.status, data?.error?.message ?? `${res.status} ${res.statusText}`, data?.error?.hint);
+  }
+  return data;
+}
+
+/** `/apps/owner%2Fname` + rest. */
+export const appPath = (ref: string, rest = ''): string => `/apps/${encodeURIComponent(ref)}${rest}`;
+
+/** Follows an SSE endpoint of the API; returns a function that stops it. */
+export function stream(path: string, handlers: Record<string, (data: unknown) => void>): () => void {
+  const es = new EventSource(`/api/v1${path}`, { withCredentials: true });
+  for (const [event, fn] of Object.entries(handlers)) es.addEventListener(event, (e) => fn(JSON.parse((e as MessageEvent<string>).data)));
+  // The end of a finite stream (a deploy log) is its `end` event; do not reconnect after it.
+  es.addEventListener('end', () => es.close());
+  return () => es.close();
+}

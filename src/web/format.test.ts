@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { ago, bytes, filterLines, percent } from './format.js';
+
+describe('dashboard formatting', () => {
+  it('says how long ago in the largest whole unit', () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    expect(ago('2026-01-01T11:59:30Z', now)).toBe('30s ago');
+    expect(ago('2026-01-01T11:00:00Z', now)).toBe('1h ago');
+    expect(ago('2025-12-29T12:00:00Z', now)).toBe('3d ago');
+    expect(ago(null, now)).toBe('-');
+  });
+
+  it('prints sizes and percentages compactly', () => {
+    expect(bytes(512)).toBe('512 B');
+    expect(bytes(1536)).toBe('1.5 KiB');
+    expect(bytes(300 * 1024 * 1024)).toBe('300 MiB');
+    expect(percent(3.14159)).toBe('3.1%');
+    expect(percent(null)).toBe('-');
+  });
+
+  it('filters log lines case-insensitively', () => {
+    expect(filterLines(['GET /a', 'POST /b', 'get /c'], 'get')).toEqual(['GET /a', 'get /c']);
+    expect(filterLines(['x'], ' ')).toEqual(['x']);
+  });
+});

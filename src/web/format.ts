@@ -1,0 +1,41 @@
+// Pure formatting for the dashboard: relative times, byte sizes, percentages.
+
+/** "12s ago", "5m ago", "3h ago", "2d ago"; "-" for nothing. */
+export function ago(iso: string | null | undefined, nowMs = Date.now()): string {
+  if (!iso) return '-';
+  const s = Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86_400)}d ago`;
+}
+
+/** 1536 -> "1.5 KiB"; null -> "-". */
+export function bytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export const percent = (n: number | null | undefined): string => (n === null || n === undefined ? '-' : `${n.toFixed(n < 10 ? 1 : 0)}%`);
+
+/** The app reference the API takes: owner/name. */
+export const appRef = (a: { owner: string; name: string }): string => `${a.owner}/${a.name}`;
+
+/** Lines of `lines` containing `query`, case-insensitively; all of them for an empty query. */
+export function filterLines(lines: string[], query: string): string[] {
+  const q = query.trim().toLowerCase();
+  return q ? lines.filter((l) => l.toLowerCase().includes(q)) : lines;
+}
+
+/** A form field's text ('' when absent): FormData values are strings for text inputs. */
+export function field(form: FormData, name: string): string {
+  const v = form.get(name);
+  return typeof v === 'string' ? v : '';
+}

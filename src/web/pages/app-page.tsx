@@ -1,0 +1,85 @@
+// One app: a header with its status and URLs, and a tab per concern. The tab is in the URL.
+import type { AppView } from '../api.js';
+import { appPath } from '../api.js';
+import { Notice } from '../components/notice.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { useLiveTick } from '../live.js';
+import { appHref } from '../router.js';
+import { BuildsTab } from '../tabs/builds-tab.js';
+import { ConfigTab } from '../tabs/config-tab.js';
+import { DeployTab } from '../tabs/deploy-tab.js';
+import { DomainsTab } from '../tabs/domains-tab.js';
+import { LogsTab } from '../tabs/logs-tab.js';
+import { MetricsTab } from '../tabs/metrics-tab.js';
+import { OverviewTab } from '../tabs/overview-tab.js';
+import { ReleasesTab } from '../tabs/releases-tab.js';
+import { ScaleTab } from '../tabs/scale-tab.js';
+import { SettingsTab } from '../tabs/settings-tab.js';
+import { useApi } from '../use-api.js';
+
+const TABS = [
+  ['overview', 'Overview'],
+  ['deploy', 'Deploy'],
+  ['logs', 'Logs'],
+  ['builds', 'Builds'],
+  ['releases', 'Releases'],
+  ['config', 'Config'],
+  ['scale', 'Scaling'],
+  ['domains', 'Domains'],
+  ['metrics', 'Metrics'],
+  ['settings', 'Settings'],
+] as const;
+
+export interface TabProps {
+  app: AppView;
+  ref_: string;
+  canWrite: boolean;
+  tick: number;
+  reload: () => void;
+}
+
+export function AppPage({ ref_, tab, canWrite }: { ref_: string; tab: string; canWrite: boolean }) {
+  const tick = useLiveTick(ref_);
+  const { data: app, error, reload } = useApi<AppView>(appPath(ref_), [tick]);
+  if (error) return <Notice error={error} />;
+  if (!app) return <p class="muted">Loading…</p>;
+  const props: TabProps = { app, ref_, canWrite, tick, reload };
+  return (
+    <article aria-labelledby="app-title">
+      <header class="app-head">
+        <h1 id="app-title">
+          {app.name} <span class="muted owner">{app.owner}</span>
+        </h1>
+        <StatusBadge status={app.status} />
+        <ul class="urls">
+          {app.urls.map((u) => (
+            <li key={u}>
+              <a href={u} target="_blank" rel="noopener">
+                {u}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </header>
+      <nav class="tabs" aria-label="App sections">
+        {TABS.map(([id, label]) => (
+          <a key={id} href={appHref(ref_, id)} aria-current={tab === id ? 'page' : undefined}>
+            {label}
+          </a>
+        ))}
+      </nav>
+      <section class="tab-body" aria-label={TABS.find(([id]) => id === tab)?.[1] ?? 'Overview'}>
+        {tab === 'overview' && <OverviewTab {...props} />}
+        {tab === 'deploy' && <DeployTab {...props} />}
+        {tab === 'logs' && <LogsTab {...props} />}
+        {tab === 'builds' && <BuildsTab {...props} />}
+        {tab === 'releases' && <ReleasesTab {...props} />}
+        {tab === 'config' && <ConfigTab {...props} />}
+        {tab === 'scale' && <ScaleTab {...props} />}
+        {tab === 'domains' && <DomainsTab {...props} />}
+        {tab === 'metrics' && <MetricsTab {...props} />}
+        {tab === 'settings' && <SettingsTab {...props} />}
+      </section>
+    </article>
+  );
+}

@@ -1,0 +1,79 @@
+// Every app the user may see: status, URL, last deploy, owner, CPU and memory now. Refreshes
+// itself when anything happens to any app.
+import { useMemo, useState } from 'preact/hooks';
+import type { AppView } from '../api.js';
+import { Notice } from '../components/notice.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { ago, appRef, bytes, percent } from '../format.js';
+import { useLiveTick } from '../live.js';
+import { appHref } from '../router.js';
+import { useApi } from '../use-api.js';
+
+interface Metric {
+  app: string;
+  cpuPercent: number;
+  memoryBytes: number;
+}
+
+export function AppsPage() {
+  const tick = useLiveTick();
+  const apps = useApi<AppView[]>('/apps', [tick]);
+  const metrics = useApi<Metric[]>('/metrics', [tick]);
+  const [query, setQuery] = useState('');
+  const byApp = useMemo(() => new Map((metrics.data ?? []).map((m) => [m.app, m])), [metrics.data]);
+  const shown = (apps.data ?? []).filter((a) => appRef(a).includes(query.trim().toLowerCase()));
+
+  return (
+    <section aria-labelledby="apps-title">
+      <div class="row spread">
+        <h1 id="apps-title">Apps</h1>
+        <a class="button" href="#/new">
+          New app
+        </a>
+      </div>
+      <Notice error={apps.error} />
+      <label class="search">
+        <span class="sr-only">Filter apps</span>
+        <input type="search" placeholder="Filter apps" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+      </label>
+      {apps.data && apps.data.length === 0 && <p class="empty">No apps yet. Deploy one with “New app” or `berth deploy`.</p>}
+      {apps.data && apps.data.length > 0 && (
+        <div class="table-wrap">
+          <table class="apps" data-count={shown.length}>
+            <thead>
+              <tr>
+                <th scope="col">App</th>
+                <th scope="col">Owner</th>
+                <th scope="col">Status</th>
+                <th scope="col">URL</th>
+                <th scope="col">Last deploy</th>
+                <th scope="col" class="num">CPU</th>
+                <th scope="col" class="num">Memory</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((a) => {
+                const m = byApp.get(appRef(a));
+                return (
+                  <tr key={appRef(a)}>
+                    <th scope="row">
+                      <a href={appHref(appRef(a))}>{a.name}</a>
+                    </th>
+                    <td>{a.owner}</td>
+                    <td>
+                      <StatusBadge status={a.status} />
+                    </td>
+                    <td class="url">{a.urls[0] && <a href={a.urls[0]}>{a.urls[0].replace(/^https?:\/\//, '')}</a>}</td>
+                    <td>{ago(a.latestDeployment?.createdAt)}</td>
+                    <td class="num">{percent(m?.cpuPercent)}</td>
+                    <td class="num">{bytes(m?.memoryBytes)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

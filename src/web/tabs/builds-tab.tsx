@@ -1,0 +1,64 @@
+// Every build of the app with its status; open one to read its log.
+import { useState } from 'preact/hooks';
+import { api, appPath, type BuildRow } from '../api.js';
+import { messageOf, Notice } from '../components/notice.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { ago } from '../format.js';
+import type { TabProps } from '../pages/app-page.js';
+import { useApi } from '../use-api.js';
+
+export function BuildsTab({ ref_, tick }: TabProps) {
+  const builds = useApi<BuildRow[]>(appPath(ref_, '/builds'), [tick]);
+  const [open, setOpen] = useState<{ id: number; lines: string[] } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const show = async (id: number) => {
+    try {
+      const r = await api<{ lines: string[] }>('GET', `/builds/${id}/log`);
+      setOpen({ id, lines: r.lines });
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  return (
+    <div class="stack">
+      <Notice error={builds.error ?? error} />
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Build</th>
+              <th scope="col">Source</th>
+              <th scope="col">Status</th>
+              <th scope="col">When</th>
+              <th scope="col">Log</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(builds.data ?? []).map((b) => (
+              <tr key={b.id}>
+                <td>#{b.id}</td>
+                <td class="url">{b.source}</td>
+                <td>
+                  <StatusBadge status={b.status} />
+                  {b.error && <span class="reason"> {b.error}</span>}
+                </td>
+                <td>{ago(b.createdAt)}</td>
+                <td>
+                  <button type="button" class="ghost" onClick={() => show(b.id)} aria-label={`Show the log of build #${b.id}`}>
+                    Show log
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {open && (
+        <section aria-label={`Build #${open.id} log`}>
+          <h2>Build #{open.id}</h2>
+          <pre class="log tall">{open.lines.join('\n')}</pre>
+        </section>
+      )}
+    </div>
+  );
+}
