@@ -36,6 +36,8 @@ export interface Config {
   drainSeconds: number;
   /** How often the CPU and memory of running apps is sampled for the dashboard. */
   metricsIntervalSeconds: number;
+  /** How long a preview app lives after its last deploy. */
+  previewTtlHours: number;
 }
 
 /** Where each setting comes from, by name; flags win over the environment. */
@@ -63,6 +65,7 @@ const KEYS = {
   keepImages: 'BERTH_KEEP_IMAGES',
   drainSeconds: 'BERTH_DRAIN_SECONDS',
   metricsIntervalSeconds: 'BERTH_METRICS_INTERVAL',
+  previewTtlHours: 'BERTH_PREVIEW_TTL_HOURS',
 } as const;
 
 export const DEFAULT_IMAGES: BaseImages = {
@@ -148,6 +151,7 @@ export function parseConfig(src: ConfigSource): Config {
     keepImages: int('keepImages', 3, 1, 100),
     drainSeconds: int('drainSeconds', 5, 0, 3600),
     metricsIntervalSeconds: int('metricsIntervalSeconds', 30, 1, 3600),
+    previewTtlHours: num('previewTtlHours', 72, 0.001, 8760),
   };
   if (problems.length > 0) {
     throw Invalid(`invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -33,6 +33,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   const { SecretBox } = await import('./infra/secrets/secret-box.js');
   const { Supervisor } = await import('./domain/processes/supervisor.js');
   const { startSampler } = await import('./domain/metrics/sampler.js');
+  const { sweepExpiredPreviews } = await import('./domain/pipelines/previews.js');
   const config = loadConfig(process.env, flags);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = pino({ level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info' });
@@ -70,6 +71,15 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   const supervisor = new Supervisor(deps);
   supervisor.start();
   const sampler = startSampler(deps, config.metricsIntervalSeconds);
+  // Expired previews go within a quarter of their lifetime (at least every minute).
+  const sweepMs = Math.min(60_000, Math.max(1000, (config.previewTtlHours * 3_600_000) / 4));
+  const sweeper = setInterval(() => {
+    sweepExpiredPreviews(deps).then(
+      (gone) => gone.length > 0 && logger.info({ previews: gone }, 'destroyed expired previews'),
+      (e: unknown) => logger.warn({ err: e }, 'sweeping expired previews failed'),
+    );
+  }, sweepMs);
+  sweeper.unref();
   const app = await buildHttpApp(deps, logger);
   await app.listen({ host: config.listenHost, port: config.listenPort });
   const address = app.server.address();
@@ -83,6 +93,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
       await app.close();
       await supervisor.stop();
       await sampler.stop();
+      clearInterval(sweeper);
       await deps.jobs.idle();
       db.close();
     },

@@ -15,6 +15,8 @@ import { registerServer } from './commands/server.js';
 import { registerAudit, registerAuth } from './commands/auth.js';
 import { registerDomains, registerOwners } from './commands/owners.js';
 import { registerUsers } from './commands/users.js';
+import { registerGitHook } from './commands/git-hook.js';
+import { registerPipelines } from './commands/pipelines.js';
 import { serverToken, serverUrl, type CliContext, type HostOps } from './context.js';
 
 export const EXIT_CODES: Record<ErrorCode | 'internal', number> = {
@@ -48,6 +50,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerUsers(program, ctx);
   registerOwners(program, ctx);
   registerDomains(program, ctx);
+  registerPipelines(program, ctx);
+  registerGitHook(program, ctx);
   registerAudit(program, ctx);
   return program;
 }

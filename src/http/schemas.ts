@@ -84,6 +84,8 @@ export const DeployQuery = Type.Object({
   owner: Type.Optional(Type.String({ maxLength: 200, description: 'owner of an app created by this deploy' })),
 });
 
+export const WaitQuery = Type.Object({ wait: DeployQuery.properties.wait });
+
 export const DeployBody = Type.Object(
   {
     git: Type.Optional(Type.Object({ url: Type.String({ maxLength: 4096 }), ref: Type.Optional(Type.String({ maxLength: 300 })) }, { additionalProperties: false })),

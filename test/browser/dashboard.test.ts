@@ -62,7 +62,7 @@ describe('the dashboard', () => {
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(server.url);
-    await expect.poll(() => page.getByRole('heading', { name: 'Log in to Berth' }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole('heading', { name: 'Log in to Berth' }).isVisible(), { timeout: 20_000 }).toBe(true);
     expect(requests.every((u) => u.startsWith(server.url))).toBe(true);
   });
 
@@ -70,11 +70,11 @@ describe('the dashboard', () => {
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Log in', exact: true }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('wrong user name or password');
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 20_000 }).toContain('wrong user name or password');
     await page.getByRole('button', { name: 'Log in with an API token' }).click();
     await page.getByLabel('API token').fill(TEST_TOKEN);
     await page.getByRole('button', { name: 'Log in', exact: true }).click();
-    await expect.poll(() => page.getByRole('heading', { name: 'Apps' }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole('heading', { name: 'Apps' }).isVisible(), { timeout: 20_000 }).toBe(true);
     // The session lives in an HttpOnly cookie: page scripts cannot read it.
     expect(await page.evaluate(() => document.cookie)).toBe('');
   });
@@ -94,13 +94,13 @@ describe('the dashboard', () => {
   it("opens the app's URL and shows it on the overview", async () => {
     expect(await appBody()).toBe('Hello from python-hello!');
     await page.getByRole('link', { name: `Open default/${APP}` }).click();
-    await expect.poll(() => page.getByRole('heading', { name: 'Processes' }).isVisible()).toBe(true);
-    await expect.poll(() => page.locator('.app-head .badge').textContent()).toBe('running');
-    await expect.poll(() => page.locator('.card.wide tbody tr').count()).toBe(1);
+    await expect.poll(() => page.getByRole('heading', { name: 'Processes' }).isVisible(), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => page.locator('.app-head .badge').textContent(), { timeout: 20_000 }).toBe('running');
+    await expect.poll(() => page.locator('.card.wide tbody tr').count(), { timeout: 20_000 }).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-app.png'), fullPage: true });
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Apps' }).click();
     const row = page.getByRole('row').filter({ hasText: APP });
-    await expect.poll(() => row.textContent()).toContain('running');
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain('running');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-overview.png'), fullPage: true });
     await row.getByRole('link', { name: APP, exact: true }).click();
   });
@@ -112,19 +112,19 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'Set', exact: true }).click();
     await deployEnds('running');
     expect(await appBody()).toBe('Howdy!');
-    await expect.poll(() => page.locator('dl.config').textContent()).toContain('GREETING');
+    await expect.poll(() => page.locator('dl.config').textContent(), { timeout: 20_000 }).toContain('GREETING');
     expect(await page.locator('dl.config').textContent()).not.toContain('Howdy');
     await page.getByRole('button', { name: 'Reveal values' }).click();
-    await expect.poll(() => page.locator('dl.config').textContent()).toContain('Howdy');
+    await expect.poll(() => page.locator('dl.config').textContent(), { timeout: 20_000 }).toContain('Howdy');
   });
 
   it('rolls back with one click', async () => {
     await openTab('Releases');
-    await expect.poll(() => page.getByRole('button', { name: 'Roll back to v1' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('button', { name: 'Roll back to v1' }).count(), { timeout: 20_000 }).toBe(1);
     await page.getByRole('button', { name: 'Roll back to v1' }).click();
     await deployEnds('running');
     expect(await appBody()).toBe('Hello from python-hello!');
-    await expect.poll(() => page.locator('tr.current').textContent()).toContain('v3');
+    await expect.poll(() => page.locator('tr.current').textContent(), { timeout: 20_000 }).toContain('v3');
   });
 
   it('scales the web process and shows the containers', async () => {
@@ -141,7 +141,7 @@ describe('the dashboard', () => {
     await appBody();
     await expect.poll(() => page.getByTestId('runtime-log').textContent(), { timeout: 30_000 }).toContain('GET / ');
     await page.getByPlaceholder('Search logs').fill('no-such-line');
-    await expect.poll(() => page.getByTestId('runtime-log').textContent()).toBe('');
+    await expect.poll(() => page.getByTestId('runtime-log').textContent(), { timeout: 20_000 }).toBe('');
     await openTab('Metrics');
     await expect.poll(async () => (await page.locator('.tab-body').textContent()) ?? '', { timeout: 30_000 }).toMatch(/[1-9]\d* samples/);
     expect(await page.locator('figure.chart svg').count()).toBe(2);
@@ -150,12 +150,12 @@ describe('the dashboard', () => {
   it('fits a phone-width screen and has a dark theme', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await openTab('Overview');
-    await expect.poll(() => page.locator('.card.wide tbody tr').count()).toBe(2);
+    await expect.poll(() => page.locator('.card.wide tbody tr').count(), { timeout: 20_000 }).toBe(2);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
     await page.getByRole('button', { name: /^Theme: system/ }).click();
-    await expect.poll(() => page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(17, 19, 24)');
+    await expect.poll(() => page.evaluate(() => getComputedStyle(document.body).backgroundColor), { timeout: 20_000 }).toBe('rgb(17, 19, 24)');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-dark.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
   });
@@ -167,7 +167,7 @@ describe('the dashboard', () => {
     await page.getByLabel(`Type ${APP} to confirm`).fill(APP);
     await destroy.click();
     await expect.poll(() => page.getByRole('heading', { name: 'Apps' }).isVisible(), { timeout: 30_000 }).toBe(true);
-    await expect.poll(() => page.getByRole('row').filter({ hasText: APP }).count()).toBe(0);
+    await expect.poll(() => page.getByRole('row').filter({ hasText: APP }).count(), { timeout: 20_000 }).toBe(0);
     expect(await containersNamed(`${TEST.prefix}-default-${APP}-`)).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ const PUBLIC = ['GET /api/v1/health', 'POST /api/v1/session'];
 async function allRoutes(): Promise<{ method: string; path: string }[]> {
   const doc = (await (await server.fetch('/openapi.json', { token: null })).json()) as { paths: Record<string, Record<string, unknown>> };
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
-    Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path: path.replace('{app}', 'some-app').replace('{id}', '1').replace('{owner}', 'some-owner').replace('{user}', 'someone').replace('{name}', 'someone') })),
+    Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path: path.replace('{app}', 'some-app').replace('{id}', '1').replace('{owner}', 'some-owner').replace('{user}', 'someone').replace('{name}', 'someone').replace('{number}', '1') })),
   );
 }
 

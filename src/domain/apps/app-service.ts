@@ -4,6 +4,7 @@ import type { AppRow, DeploymentRow } from '../../infra/db/rows.js';
 import { LABELS, type Deps } from '../context.js';
 import { logKey } from '../deploys/deploy-source.js';
 import { imageRepo, removeContainers } from '../deploys/cleanup.js';
+import { removeAppRepo } from '../pipelines/app-repos.js';
 import { syncRoutes } from '../routing/sync-routes.js';
 import { resolveHealthCheck, type HealthCheck } from './manifest.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from './names.js';
@@ -130,5 +131,6 @@ export async function destroyApp(deps: Deps, name: string): Promise<void> {
     }
     for (const img of images) await deps.docker.removeImage(img).catch((e: unknown) => deps.logger.warn({ err: e, img }, 'could not remove image'));
     for (const d of deployments) deps.logs.remove(logKey(d.id));
+    await removeAppRepo(deps, app);
   });
 }

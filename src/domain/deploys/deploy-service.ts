@@ -57,7 +57,7 @@ export async function startDeploy(deps: Deps, p: StartDeployParams): Promise<Sta
       sourceText = validateImageRef(p.source.image);
       break;
     case 'upload':
-      sourceText = 'upload';
+      sourceText = p.source.label ?? 'upload';
       break;
   }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Deps } from '../context.js';
 
 export type DeploySource =
-  | { kind: 'upload'; file: string }
+  | { kind: 'upload'; file: string; /** What the tarball is, e.g. "git push <sha>". */ label?: string }
   | { kind: 'git'; url: string; ref: string }
   | {
       kind: 'image';

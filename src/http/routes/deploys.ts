@@ -1,5 +1,6 @@
 // Starting deploys (from git, an image, or an uploaded tarball) and reading their outcome.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -51,7 +52,7 @@ export const deployRoutes =
           summary: 'Deploy an uploaded source tarball (.tar.gz as the request body)',
           tags: ['deploys'],
           params: AppParams,
-          querystring: DeployQuery,
+          querystring: Type.Object({ ...DeployQuery.properties, source: Type.Optional(Type.String({ maxLength: 200, pattern: '^[\\x20-\\x7e]*$', description: 'what the tarball is, for the build record (e.g. "git push <sha>")' })) }),
           consumes: ['application/gzip'],
           response: { 201: StartedSchema, 202: StartedSchema, ...errors },
         },
@@ -67,7 +68,7 @@ export const deployRoutes =
           const started = await startDeploy(deps, {
             appName: req.params.app,
             create: req.query.create ? { owner: req.query.owner } : undefined,
-            source: { kind: 'upload', file: tmp },
+            source: { kind: 'upload', file: tmp, ...(req.query.source ? { label: req.query.source } : {}) },
           });
           const { code, body: out } = await deployAnswer(deps, started, req.query.wait);
           return await reply.status(code).send(out);

@@ -6,7 +6,7 @@ import { presentConfig, readConfig } from '../../domain/config-vars/config-servi
 import type { Deps } from '../../domain/context.js';
 import { changeConfig, listReleases, restartApp, rollback } from '../../domain/releases/release-service.js';
 import { deployAnswer } from '../deploy-answer.js';
-import { AppParams, DeployQuery, ErrorBody, StartedDeploy } from '../schemas.js';
+import { AppParams, ErrorBody, StartedDeploy, WaitQuery } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
 const Release = Type.Object({
@@ -19,7 +19,6 @@ const Release = Type.Object({
   createdAt: Type.String(),
 });
 const ConfigBody = Type.Object({ config: Type.Record(Type.String(), Type.String()) });
-const WaitQuery = Type.Object({ wait: DeployQuery.properties.wait });
 
 export const releaseRoutes =
   (deps: Deps): FastifyPluginAsyncTypebox =>

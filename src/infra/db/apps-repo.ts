@@ -13,6 +13,12 @@ interface Raw {
   domains: string;
   capabilities: string;
   formation: string;
+  deploy_branch: string;
+  webhook_secret: string | null;
+  parent_app_id: number | null;
+  pr_number: number | null;
+  expires_at: string | null;
+  promote_to_app_id: number | null;
   current_deployment_id: number | null;
   created_at: string;
   updated_at: string;
@@ -28,6 +34,12 @@ const toRow = (r: Raw): AppRow => ({
   domains: JSON.parse(r.domains) as string[],
   capabilities: JSON.parse(r.capabilities) as string[],
   formation: JSON.parse(r.formation) as Record<string, number>,
+  deployBranch: r.deploy_branch,
+  webhookSecret: r.webhook_secret,
+  parentAppId: r.parent_app_id,
+  prNumber: r.pr_number,
+  expiresAt: r.expires_at,
+  promoteToAppId: r.promote_to_app_id,
   currentDeploymentId: r.current_deployment_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -90,6 +102,31 @@ export class AppsRepo {
         now(),
         id,
       );
+  }
+
+  /** Git and pipeline settings: the deploy branch, the sealed webhook secret, the promotion target. */
+  setGit(id: number, s: { deployBranch?: string; webhookSecret?: string | null; promoteToAppId?: number | null }): void {
+    const cur = this.get(id);
+    if (!cur) return;
+    this.db
+      .prepare('UPDATE apps SET deploy_branch = ?, webhook_secret = ?, promote_to_app_id = ?, updated_at = ? WHERE id = ?')
+      .run(s.deployBranch ?? cur.deployBranch, s.webhookSecret !== undefined ? s.webhookSecret : cur.webhookSecret, s.promoteToAppId !== undefined ? s.promoteToAppId : cur.promoteToAppId, now(), id);
+  }
+
+  /** Marks an app as the preview of `parentId` for a pull request, expiring at `expiresAt`. */
+  setPreview(id: number, p: { parentId: number; prNumber: number | null; expiresAt: string }): void {
+    this.db.prepare('UPDATE apps SET parent_app_id = ?, pr_number = ?, expires_at = ?, updated_at = ? WHERE id = ?').run(p.parentId, p.prNumber, p.expiresAt, now(), id);
+  }
+
+  /** Previews whose time is up. */
+  expired(nowIso: string): AppRow[] {
+    return this.db.prepare<[string], Raw>('SELECT * FROM apps WHERE expires_at IS NOT NULL AND expires_at <= ?').all(nowIso).map(toRow);
+  }
+
+  /** Seen webhook deliveries (GitHub's X-GitHub-Delivery); false when the id was seen before. */
+  recordDelivery(appId: number, deliveryId: string): boolean {
+    this.db.prepare('DELETE FROM webhook_deliveries WHERE received_at < ?').run(new Date(Date.now() - 7 * 86_400_000).toISOString());
+    return this.db.prepare('INSERT OR IGNORE INTO webhook_deliveries (delivery_id, app_id, received_at) VALUES (?, ?, ?)').run(deliveryId, appId, now()).changes > 0;
   }
 
   setFormation(id: number, formation: Record<string, number>): void {

@@ -182,4 +182,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX metrics_app_at ON metrics(app_id, at);
   `,
+  // 10: deploys the way teams work: the branch pushes and webhooks deploy, the sealed webhook
+  // secret, previews (parent app, pull request, expiry), promotion targets, seen deliveries
+  `
+  ALTER TABLE apps ADD COLUMN deploy_branch TEXT NOT NULL DEFAULT 'main';
+  ALTER TABLE apps ADD COLUMN webhook_secret TEXT;
+  ALTER TABLE apps ADD COLUMN parent_app_id INTEGER REFERENCES apps(id) ON DELETE SET NULL;
+  ALTER TABLE apps ADD COLUMN pr_number INTEGER;
+  ALTER TABLE apps ADD COLUMN expires_at TEXT;
+  ALTER TABLE apps ADD COLUMN promote_to_app_id INTEGER REFERENCES apps(id) ON DELETE SET NULL;
+
+  CREATE TABLE webhook_deliveries (
+    delivery_id TEXT PRIMARY KEY,
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    received_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -25,6 +25,16 @@ export interface AppRow {
   capabilities: string[];
   /** Desired containers per process type, e.g. { web: 3, worker: 1 }; types not named run 1. */
   formation: Record<string, number>;
+  /** The branch whose pushes (and webhook events) deploy the app. */
+  deployBranch: string;
+  /** The webhook secret, sealed (SecretBox); null until one is made. */
+  webhookSecret: string | null;
+  /** Previews: the app this one previews, its pull request, and when it goes away. */
+  parentAppId: number | null;
+  prNumber: number | null;
+  expiresAt: string | null;
+  /** The next stage of the app's pipeline (`berth promote` deploys its image there). */
+  promoteToAppId: number | null;
   currentDeploymentId: number | null;
   createdAt: string;
   updatedAt: string;

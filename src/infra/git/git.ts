@@ -1,7 +1,8 @@
 // The only door to the git binary: execFile with an argument array, never a shell string, and
 // only the http(s), ssh and local-file transports allowed (`ext::` and the rest are refused).
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Failed, Invalid } from '../../errors.js';
 
 const TRANSPORTS = ['-c', 'protocol.allow=never', '-c', 'protocol.https.allow=always', '-c', 'protocol.http.allow=always', '-c', 'protocol.ssh.allow=always', '-c', 'protocol.file.allow=always'];
@@ -29,7 +30,7 @@ export function validateGitRef(ref: unknown): string {
   return ref;
 }
 
-function git(args: string[], opts: { cwd?: string; timeoutMs: number }): Promise<string> {
+function git(args: string[], opts: { cwd?: string; timeoutMs: number; keepEnv?: boolean }): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       'git',
@@ -38,7 +39,8 @@ function git(args: string[], opts: { cwd?: string; timeoutMs: number }): Promise
         cwd: opts.cwd,
         timeout: opts.timeoutMs,
         maxBuffer: 16 * 1024 * 1024,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new' },
+        // In a hook, git's own environment (the push's quarantined objects) must pass through.
+        env: { ...(opts.keepEnv ? process.env : {}), PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new' },
       },
       (err, stdout, stderr) => {
         if (err) {
@@ -75,4 +77,22 @@ export async function cloneRepo(p: CloneParams): Promise<string> {
   } catch (e) {
     throw Failed(`cannot fetch ${ref} from ${url}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Creates (or keeps) a bare repository at `dir` whose pre-receive hook is `hook` (a script's
+ * text), so every push runs it before any ref moves.
+ */
+export async function ensureBareRepo(dir: string, hook: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await git(['init', '--quiet', '--bare', '--initial-branch=main'], { cwd: dir, timeoutMs: 30_000 });
+  // Pushes that rewrite history are the user's call; deleting refs through Berth is not.
+  await git(['config', 'receive.denyDeletes', 'true'], { cwd: dir, timeoutMs: 30_000 });
+  await writeFile(join(dir, 'hooks', 'pre-receive'), hook, { mode: 0o755 });
+}
+
+/** Writes the tree of `commit` in the repository at `repoDir` as a .tar.gz to `file`. */
+export async function archiveCommit(repoDir: string, commit: string, file: string): Promise<void> {
+  if (!/^[0-9a-f]{40}$/.test(commit)) throw Invalid(`${JSON.stringify(commit.slice(0, 50))} is not a commit id`);
+  await git(['archive', '--format=tar.gz', '-o', file, commit], { cwd: repoDir, timeoutMs: 300_000, keepEnv: true });
 }

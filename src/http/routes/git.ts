@@ -1,0 +1,74 @@
+// /git/<owner>/<app>.git: each app's git remote over smart HTTP (`git http-backend`). Git
+// sends an API token as the HTTP Basic password (any user name); fetching needs read access
+// to the app, pushing write access. The repository's hook deploys the push (app-repos.ts).
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../../domain/context.js';
+import { ensureAppRepo, gitRoot } from '../../domain/pipelines/app-repos.js';
+import { authenticate, mayWrite } from '../../domain/users/tokens.js';
+import { Forbidden, isBerthError, RateLimited, Unauthorized } from '../../errors.js';
+import { runHttpBackend } from '../../infra/git/http-backend.js';
+import { appFor } from '../access.js';
+import type { FailureLimiter } from '../auth.js';
+
+const PATH_RE = /^\/git\/([a-z][a-z0-9-]{0,29})\/([a-z][a-z0-9-]{0,29})\.git(\/(?:info\/refs|git-upload-pack|git-receive-pack|HEAD))$/;
+
+function basicToken(req: FastifyRequest): string | undefined {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString();
+  return decoded.slice(decoded.indexOf(':') + 1) || undefined;
+}
+
+export const gitRoutes =
+  (deps: Deps, limiter: FailureLimiter): FastifyPluginAsync =>
+  async (app) => {
+    // Git's request bodies stream straight into git http-backend.
+    app.addContentTypeParser(['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'], (_req, payload, done) => done(null, payload));
+    const berthCommand = [process.execPath, process.argv[1] ?? 'berth'];
+
+    const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+      const url = new URL(req.url, 'http://berth');
+      const m = PATH_RE.exec(url.pathname);
+      if (!m) return reply.status(404).send({ error: { code: 'not_found', message: 'no such repository path' } });
+      const [, owner, name, rest] = m;
+      const pushing = rest === '/git-receive-pack' || url.searchParams.get('service') === 'git-receive-pack';
+      if (limiter.blocked(req.ip)) throw RateLimited('too many failed logins from this address; try again in a minute');
+      const token = basicToken(req);
+      if (!token) {
+        // Git asks its credential helper (or the user) and tries again.
+        return reply.status(401).header('WWW-Authenticate', 'Basic realm="Berth", charset="UTF-8"').send({ error: { code: 'unauthorized', message: 'give an API token as the password' } });
+      }
+      try {
+        req.principal = authenticate(deps, token);
+      } catch (e) {
+        if (isBerthError(e) && e.code === 'unauthorized') limiter.fail(req.ip);
+        throw e;
+      }
+      const { app: target, ref } = appFor(deps, req, `${owner}/${name}`);
+      if (pushing && !mayWrite(req.principal.user.role)) throw Forbidden(`${req.principal.user.name} is a viewer and may not push`);
+      if (!req.principal) throw Unauthorized('authentication required');
+      await ensureAppRepo(deps, target, berthCommand);
+      if (pushing) deps.db.audit.add({ user: req.principal.user.name, action: `PUSH /git/${ref}.git`, app: ref, status: 200 });
+      reply.hijack();
+      const self = `http://${deps.config.listenHost === '0.0.0.0' ? '127.0.0.1' : deps.config.listenHost}:${deps.config.listenPort}`;
+      await runHttpBackend(
+        {
+          projectRoot: gitRoot(deps),
+          pathInfo: `/${owner}/${name}.git${rest}`,
+          method: req.method,
+          query: url.search.slice(1),
+          contentType: req.headers['content-type'],
+          contentEncoding: req.headers['content-encoding'],
+          gitProtocol: req.headers['git-protocol'] as string | undefined,
+          remoteUser: req.principal.user.name,
+          remoteAddr: req.ip,
+          // What the pre-receive hook needs to deploy as the pusher.
+          env: { BERTH_URL: self, BERTH_TOKEN: token, BERTH_APP: ref, BERTH_BRANCH: target.deployBranch },
+        },
+        req.raw,
+        reply.raw,
+      );
+    };
+    app.get('/git/*', { schema: { hide: true } }, handle);
+    app.post('/git/*', { schema: { hide: true } }, handle);
+  };

@@ -1,0 +1,173 @@
+// /api/v1/apps/:app/{git,webhook-secret,previews,pipeline,promote}: an app's git remote and
+// deploy branch, its webhook secret, its preview apps, and its place in a pipeline.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { getApp, viewApp } from '../../domain/apps/app-service.js';
+import type { Deps } from '../../domain/context.js';
+import { gitRoot, remoteUrl } from '../../domain/pipelines/app-repos.js';
+import { listPreviews, nextPreviewNumber, requirePreview, upsertPreview } from '../../domain/pipelines/previews.js';
+import { promote, setNextStage } from '../../domain/pipelines/promote.js';
+import { webhookSecret } from '../../domain/pipelines/webhooks.js';
+import { destroyApp } from '../../domain/apps/app-service.js';
+import { Invalid } from '../../errors.js';
+import { validateGitRef } from '../../infra/git/git.js';
+import { appFor } from '../access.js';
+import { deployAnswer } from '../deploy-answer.js';
+import { AppParams, AppView, ErrorBody, StartedDeploy, WaitQuery } from '../schemas.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
+const GitView = Type.Object({
+  remote: Type.String({ description: 'add it with: git remote add berth <remote>; the password is an API token' }),
+  branch: Type.String({ description: 'pushes and webhook events of this branch deploy' }),
+  webhooks: Type.Object({ github: Type.String(), generic: Type.String() }),
+  hasWebhookSecret: Type.Boolean(),
+  next: Type.Union([Type.String(), Type.Null()], { description: 'the next stage of the pipeline' }),
+});
+
+/** The address the caller reached Berth at: remotes and hook URLs the caller can use. */
+const publicBase = (req: FastifyRequest): string => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+
+export const pipelineRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const gitView = (req: FastifyRequest, ref: string) => {
+      const a = getApp(deps, ref);
+      const next = a.promoteToAppId !== null ? deps.db.apps.get(a.promoteToAppId) : undefined;
+      const hooks = `${publicBase(req)}/hooks`;
+      return {
+        remote: remoteUrl(deps, a, publicBase(req)),
+        branch: a.deployBranch,
+        webhooks: { github: `${hooks}/github/${a.owner}/${a.name}`, generic: `${hooks}/generic/${a.owner}/${a.name}` },
+        hasWebhookSecret: a.webhookSecret !== null,
+        next: next ? `${next.owner}/${next.name}` : null,
+      };
+    };
+
+    app.get('/apps/:app/git', { schema: { summary: "An app's git remote, deploy branch, webhook URLs and next stage", tags: ['pipelines'], params: AppParams, response: { 200: GitView, ...errors } } }, async (req) =>
+      gitView(req, req.params.app),
+    );
+
+    app.patch(
+      '/apps/:app/git',
+      {
+        schema: {
+          summary: 'Set the branch whose pushes and webhook events deploy the app',
+          tags: ['pipelines'],
+          params: AppParams,
+          body: Type.Object({ branch: Type.String({ maxLength: 255 }) }, { additionalProperties: false }),
+          response: { 200: GitView, ...errors },
+        },
+      },
+      async (req) => {
+        const a = getApp(deps, req.params.app);
+        deps.db.apps.setGit(a.id, { deployBranch: validateGitRef(req.body.branch) });
+        return gitView(req, req.params.app);
+      },
+    );
+
+    app.post(
+      '/apps/:app/webhook-secret',
+      {
+        schema: {
+          summary: "The app's webhook secret: made on first call; ?rotate=true replaces it",
+          tags: ['pipelines'],
+          params: AppParams,
+          querystring: Type.Object({ rotate: Type.Optional(Type.Boolean()) }),
+          response: { 200: Type.Object({ secret: Type.String(), github: Type.String(), generic: Type.String() }), ...errors },
+        },
+      },
+      async (req) => {
+        const secret = webhookSecret(deps, getApp(deps, req.params.app), req.query.rotate ?? false);
+        const v = gitView(req, req.params.app);
+        return { secret, ...v.webhooks };
+      },
+    );
+
+    app.get('/apps/:app/previews', { schema: { summary: "The app's preview apps", tags: ['pipelines'], params: AppParams, response: { 200: Type.Array(AppView), ...errors } } }, async (req) =>
+      listPreviews(deps, getApp(deps, req.params.app)).map((p) => viewApp(deps, p)),
+    );
+
+    app.post(
+      '/apps/:app/previews',
+      {
+        schema: {
+          summary: 'Deploy a preview app <app>-pr-<n> from a ref (of git.url, else of the app\'s own Berth repository), with the app\'s config',
+          tags: ['pipelines'],
+          params: AppParams,
+          querystring: WaitQuery,
+          body: Type.Object(
+            { ref: Type.String({ maxLength: 255 }), url: Type.Optional(Type.String({ maxLength: 4096 })), number: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) },
+            { additionalProperties: false },
+          ),
+          response: { 201: StartedDeploy, 202: StartedDeploy, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const parent = getApp(deps, req.params.app);
+        // Without a URL: the branch pushed to the app's own remote on this server.
+        const own = join(gitRoot(deps), parent.owner, `${parent.name}.git`);
+        const url = req.body.url ?? (existsSync(own) ? own : undefined);
+        if (!url) throw Invalid(`give the repository URL: ${parent.name} has no git remote on Berth yet`);
+        const started = await upsertPreview(deps, parent, { number: req.body.number ?? nextPreviewNumber(deps, parent), source: { kind: 'git', url, ref: req.body.ref } });
+        const { code, body } = await deployAnswer(deps, started, req.query.wait);
+        return reply.status(code).send(body);
+      },
+    );
+
+    app.delete(
+      '/apps/:app/previews/:number',
+      {
+        schema: {
+          summary: 'Destroy a preview app',
+          tags: ['pipelines'],
+          params: Type.Object({ app: AppParams.properties.app, number: Type.Integer({ minimum: 1 }) }),
+          response: { 200: Type.Object({ destroyed: Type.String() }), ...errors },
+        },
+      },
+      async (req) => {
+        const p = requirePreview(deps, getApp(deps, req.params.app), req.params.number);
+        await destroyApp(deps, `${p.owner}/${p.name}`);
+        return { destroyed: `${p.owner}/${p.name}` };
+      },
+    );
+
+    app.put(
+      '/apps/:app/pipeline',
+      {
+        schema: {
+          summary: "Set (or with null, clear) the app's next stage: `promote` deploys its image there",
+          tags: ['pipelines'],
+          params: AppParams,
+          body: Type.Object({ next: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]) }, { additionalProperties: false }),
+          response: { 200: GitView, ...errors },
+        },
+      },
+      async (req) => {
+        // The next stage must be an app the caller may see, like the app itself.
+        const next = req.body.next === null ? null : appFor(deps, req, req.body.next).app;
+        setNextStage(deps, getApp(deps, req.params.app), next);
+        return gitView(req, req.params.app);
+      },
+    );
+
+    app.post(
+      '/apps/:app/promote',
+      {
+        schema: {
+          summary: "Deploy the app's running image and process types to its next stage, with that stage's config (no build)",
+          tags: ['pipelines'],
+          params: AppParams,
+          querystring: WaitQuery,
+          response: { 201: StartedDeploy, 202: StartedDeploy, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const started = await promote(deps, getApp(deps, req.params.app));
+        const { code, body } = await deployAnswer(deps, started, req.query.wait);
+        return reply.status(code).send(body);
+      },
+    );
+  };
