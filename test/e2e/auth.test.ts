@@ -247,6 +247,13 @@ describe('dashboard sessions', () => {
     expect((await server.fetch('/api/v1/apps', { token: null, headers: { Cookie: a } })).status).toBe(401);
   });
 
+  it('removes a password with null, after which only tokens log in', async () => {
+    const res = await server.fetch('/api/v1/users/vera/password', { method: 'PUT', headers: json, body: JSON.stringify({ password: null }) });
+    expect(await res.json()).toEqual({ user: 'vera', password: false });
+    expect((await login({ user: 'vera', password: 'another good one' })).status).toBe(401);
+    await server.fetch('/api/v1/users/vera/password', { method: 'PUT', headers: json, body: JSON.stringify({ password: 'another good one' }) });
+  });
+
   it('keeps neither passwords nor session ids in clear in the database', async () => {
     const res = await login({ user: 'vera', password: 'another good one' });
     const id = cookieOf(res).split('=')[1]!;

@@ -184,6 +184,7 @@ describe('promotion', () => {
     };
     expect(await imageOf('shop-prod')).toBe(await imageOf('shop'));
     expect((await server.cli(['releases', 'shop-prod'])).stdout).toMatch(/promoted from shop v\d+/);
+    expect((await server.cli(['pipeline', 'shop', '--clear'])).stdout).toContain('shop has no next stage');
   });
 });
 

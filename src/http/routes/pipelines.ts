@@ -141,7 +141,7 @@ export const pipelineRoutes =
           summary: "Set (or with null, clear) the app's next stage: `promote` deploys its image there",
           tags: ['pipelines'],
           params: AppParams,
-          body: Type.Object({ next: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]) }, { additionalProperties: false }),
+          body: Type.Object({ next: Type.Union([Type.Null(), Type.String({ maxLength: 200 })]) }, { additionalProperties: false }),
           response: { 200: GitView, ...errors },
         },
       },

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Deps } from '../../domain/context.js';
 import { createUser, deleteUser, listUsers, setPassword } from '../../domain/users/users.js';
-import { ErrorBody, Nullable } from '../schemas.js';
+import { ErrorBody } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const User = Type.Object({ name: Type.String(), role: Type.String(), owners: Type.Array(Type.String()), createdAt: Type.String() });
@@ -53,7 +53,8 @@ export const userRoutes =
           summary: "Set or remove (null) a user's dashboard password: your own, or anyone's as an admin; ends the user's sessions",
           tags: ['auth'],
           params: NameParams,
-          body: Type.Object({ password: Nullable(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }),
+          // Null first: the validator coerces types, and null tried as a string would become "".
+          body: Type.Object({ password: Type.Union([Type.Null(), Type.String({ maxLength: 1000 })]) }, { additionalProperties: false }),
           response: { 200: Type.Object({ user: Type.String(), password: Type.Boolean() }), ...errors },
         },
       },
