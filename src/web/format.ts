@@ -1,14 +1,7 @@
 // Pure formatting for the dashboard: relative times, byte sizes, percentages.
 
-/** "12s ago", "5m ago", "3h ago", "2d ago"; "-" for nothing. */
-export function ago(iso: string | null | undefined, nowMs = Date.now()): string {
-  if (!iso) return '-';
-  const s = Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86_400)}d ago`;
-}
+/** "12s ago", "5m ago": the CLI's own, so both say it the same way. */
+export { ago } from '../cli/output.js';
 
 /** 1536 -> "1.5 KiB"; null -> "-". */
 export function bytes(n: number | null | undefined): string {

@@ -3,7 +3,8 @@ import { useState } from 'preact/hooks';
 import { field } from '../format.js';
 import { api, appPath } from '../api.js';
 import { DeployLog } from './deploy-log.js';
-import { messageOf, Notice } from './notice.js';
+import { Notice } from './notice.js';
+import { useAction } from '../use-action.js';
 
 interface Started {
   deployment: { id: number };
@@ -11,7 +12,7 @@ interface Started {
 
 export function DeployForm({ appRef, create, onDone }: { appRef?: string; create?: boolean; onDone?: (app: string) => void }) {
   const [kind, setKind] = useState<'git' | 'image'>('git');
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useAction();
   const [started, setStarted] = useState<(Started & { ref: string }) | null>(null);
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -21,13 +22,8 @@ export function DeployForm({ appRef, create, onDone }: { appRef?: string; create
     const ref = appRef ?? `${owner || 'default'}/${field(f, 'name')}`;
     const body = kind === 'git' ? { git: { url: field(f, 'url'), ref: (field(f, 'ref') || 'main') } } : { image: field(f, 'image') };
     const query = create ? `?create=true${owner ? `&owner=${encodeURIComponent(owner)}` : ''}` : '';
-    setError(null);
     setStarted(null);
-    try {
-      setStarted({ ...(await api<Started>('POST', appPath(ref, `/deploys${query}`), body)), ref });
-    } catch (err) {
-      setError(messageOf(err));
-    }
+    await run(async () => setStarted({ ...(await api<Started>('POST', appPath(ref, `/deploys${query}`), body)), ref }));
   };
   return (
     <>

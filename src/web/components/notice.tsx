@@ -16,5 +16,3 @@ export function Notice({ error, ok }: { error?: string | null | undefined; ok?: 
   }
   return null;
 }
-
-export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));

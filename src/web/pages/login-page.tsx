@@ -2,24 +2,17 @@
 import { useState } from 'preact/hooks';
 import { field } from '../format.js';
 import { api, type SessionInfo } from '../api.js';
-import { messageOf, Notice } from '../components/notice.js';
+import { Notice } from '../components/notice.js';
+import { useAction } from '../use-action.js';
 
 export function LoginPage({ onLogin }: { onLogin: (s: SessionInfo) => void }) {
   const [mode, setMode] = useState<'password' | 'token'>('password');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   const submit = async (e: Event) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
     const body = mode === 'token' ? { token: field(f, 'token') } : { user: field(f, 'user'), password: field(f, 'password') };
-    setBusy(true);
-    try {
-      onLogin(await api<SessionInfo>('POST', '/session', body));
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => onLogin(await api<SessionInfo>('POST', '/session', body)));
   };
   return (
     <main class="login" id="main">

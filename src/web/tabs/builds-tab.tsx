@@ -1,24 +1,22 @@
 // Every build of the app with its status; open one to read its log.
 import { useState } from 'preact/hooks';
 import { api, appPath, type BuildRow } from '../api.js';
-import { messageOf, Notice } from '../components/notice.js';
+import { Notice } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { ago } from '../format.js';
 import type { TabProps } from '../pages/app-page.js';
+import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
 
 export function BuildsTab({ ref_, tick }: TabProps) {
   const builds = useApi<BuildRow[]>(appPath(ref_, '/builds'), [tick]);
   const [open, setOpen] = useState<{ id: number; lines: string[] } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const show = async (id: number) => {
-    try {
+  const { error, run } = useAction();
+  const show = (id: number) =>
+    run(async () => {
       const r = await api<{ lines: string[] }>('GET', `/builds/${id}/log`);
       setOpen({ id, lines: r.lines });
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
+    });
   return (
     <div class="stack">
       <Notice error={builds.error ?? error} />

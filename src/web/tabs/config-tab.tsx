@@ -2,9 +2,10 @@
 import { useState } from 'preact/hooks';
 import { api, appPath } from '../api.js';
 import { DeployLog } from '../components/deploy-log.js';
-import { messageOf, Notice } from '../components/notice.js';
+import { Notice } from '../components/notice.js';
 import { field } from '../format.js';
 import type { TabProps } from '../pages/app-page.js';
+import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
 
 type Answer = { config: Record<string, string> } | { deployment: { id: number } };
@@ -13,17 +14,13 @@ export function ConfigTab({ ref_, canWrite, tick }: TabProps) {
   const [reveal, setReveal] = useState(false);
   const config = useApi<{ config: Record<string, string> }>(appPath(ref_, `/config${reveal ? '?reveal=true' : ''}`), [tick]);
   const [deployment, setDeployment] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const change = async (body: { set?: Record<string, string>; unset?: string[] }) => {
-    setError(null);
-    try {
+  const { error, run } = useAction();
+  const change = (body: { set?: Record<string, string>; unset?: string[] }) =>
+    run(async () => {
       const r = await api<Answer>('PATCH', appPath(ref_, '/config'), body);
       if ('deployment' in r) setDeployment(r.deployment.id);
       config.reload();
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
+    });
   const submit = async (e: Event) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;

@@ -1,9 +1,9 @@
 // Custom domains of the app, within those an admin allows its owner; routed at once.
-import { useState } from 'preact/hooks';
 import { api, appPath } from '../api.js';
-import { messageOf, Notice } from '../components/notice.js';
+import { Notice } from '../components/notice.js';
 import { field } from '../format.js';
 import type { TabProps } from '../pages/app-page.js';
+import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
 
 interface Domains {
@@ -13,17 +13,13 @@ interface Domains {
 
 export function DomainsTab({ ref_, canWrite, tick, reload }: TabProps) {
   const d = useApi<Domains>(appPath(ref_, '/domains'), [tick]);
-  const [error, setError] = useState<string | null>(null);
-  const put = async (domains: string[]) => {
-    setError(null);
-    try {
+  const { error, run } = useAction();
+  const put = (domains: string[]) =>
+    run(async () => {
       await api('PUT', appPath(ref_, '/domains'), { domains });
       d.reload();
       reload();
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
+    });
   const submit = async (e: Event) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;

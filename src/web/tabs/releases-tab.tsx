@@ -2,24 +2,21 @@
 import { useState } from 'preact/hooks';
 import { api, appPath, type ReleaseView } from '../api.js';
 import { DeployLog } from '../components/deploy-log.js';
-import { messageOf, Notice } from '../components/notice.js';
+import { Notice } from '../components/notice.js';
 import { ago } from '../format.js';
 import type { TabProps } from '../pages/app-page.js';
+import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
 
 export function ReleasesTab({ ref_, canWrite, tick }: TabProps) {
   const releases = useApi<ReleaseView[]>(appPath(ref_, '/releases'), [tick]);
   const [deployment, setDeployment] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const rollback = async (version: number) => {
-    setError(null);
-    try {
+  const { error, run } = useAction();
+  const rollback = (version: number) =>
+    run(async () => {
       const r = await api<{ deployment: { id: number } }>('POST', appPath(ref_, '/rollback'), { version });
       setDeployment(r.deployment.id);
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
+    });
   return (
     <div class="stack">
       <Notice error={releases.error ?? error} />

@@ -1,16 +1,16 @@
 // How many containers run per process type; applied to the running release in place.
 import { useState } from 'preact/hooks';
 import { api, appPath, type PsRow } from '../api.js';
-import { messageOf, Notice } from '../components/notice.js';
+import { Notice } from '../components/notice.js';
 import { field } from '../format.js';
 import type { TabProps } from '../pages/app-page.js';
+import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
 
 export function ScaleTab({ app, ref_, canWrite, tick }: TabProps) {
   const ps = useApi<PsRow[]>(appPath(ref_, '/ps'), [tick]);
-  const [error, setError] = useState<string | null>(null);
+  const { error, busy, run } = useAction();
   const [ok, setOk] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const types = Object.keys(app.currentDeployment?.processes ?? {}).filter((t) => t !== 'release');
   const running = (t: string) => (ps.data ?? []).filter((p) => p.type === t).length;
   if (types.length === 0) return <p class="muted">Nothing to scale until the app has a running release.</p>;
@@ -18,18 +18,12 @@ export function ScaleTab({ app, ref_, canWrite, tick }: TabProps) {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
     const formation = Object.fromEntries(types.map((t) => [t, Number(field(f, t))]));
-    setError(null);
     setOk(null);
-    setBusy(true);
-    try {
+    await run(async () => {
       const r = await api<{ formation: Record<string, number> }>('POST', appPath(ref_, '/scale'), { formation });
       setOk(`Scaled: ${Object.entries(r.formation).map(([t, n]) => `${t}=${n}`).join(' ')}`);
       ps.reload();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form class="stack" onSubmit={submit}>

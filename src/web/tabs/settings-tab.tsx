@@ -1,24 +1,20 @@
 // Destroying the app: containers, images, routes and rows, after typing its name.
 import { useState } from 'preact/hooks';
 import { api, appPath } from '../api.js';
-import { messageOf, Notice } from '../components/notice.js';
+import { Notice } from '../components/notice.js';
+import { useAction } from '../use-action.js';
 import type { TabProps } from '../pages/app-page.js';
 
 export function SettingsTab({ app, ref_, canWrite }: TabProps) {
   const [typed, setTyped] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   if (!canWrite) return <p class="muted">Viewers cannot change settings.</p>;
   const destroy = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    await run(async () => {
       await api('DELETE', appPath(ref_));
       location.hash = '#/';
-    } catch (err) {
-      setError(messageOf(err));
-      setBusy(false);
-    }
+    });
   };
   return (
     <form class="danger stack" onSubmit={destroy} aria-labelledby="destroy-h">
