@@ -2,10 +2,11 @@
 // cold (package.json changed: npm install runs) and warm (only the code changed: the dependency
 // layer is reused). Writes bench/results/build-cache.{json,md}. Target (issue 5): warm <= 25% of cold.
 // Run: npx tsx bench/build-cache.ts [rounds]
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearStale, removeDir, requireBaseImages, ROOT, startTestServer, stopTestProxy, type TestServer } from '../test/helpers/berth.js';
+import { writeResults } from './results.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -49,13 +50,7 @@ async function main(): Promise<void> {
       target: 'warm <= 0.25 x cold',
       date: new Date().toISOString(),
     };
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'results', 'build-cache.json'), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(
-      join(ROOT, 'bench', 'results', 'build-cache.md'),
-      `# build-cache benchmark\n\n${result.benchmark}, median of ${ROUNDS} rounds (${result.date}).\n\n| build | median ms | runs (ms) |\n|---|---|---|\n| cold | ${result.coldMedianMs} | ${cold.join(', ')} |\n| warm | ${result.warmMedianMs} | ${warm.join(', ')} |\n\nwarm / cold: **${result.warmOverCold}** (target <= 0.25)\n`,
-    );
-    console.log(JSON.stringify(result, null, 2));
+    writeResults('build-cache', result, `# build-cache benchmark\n\n${result.benchmark}, median of ${ROUNDS} rounds (${result.date}).\n\n| build | median ms | runs (ms) |\n|---|---|---|\n| cold | ${result.coldMedianMs} | ${cold.join(', ')} |\n| warm | ${result.warmMedianMs} | ${warm.join(', ')} |\n\nwarm / cold: **${result.warmOverCold}** (target <= 0.25)\n`);
   } finally {
     await server.cli(['destroy', 'cache-bench', '--yes']);
     await server.stop();

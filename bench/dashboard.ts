@@ -4,9 +4,9 @@
 // has a CPU/memory sample, as on a live server. Writes bench/results/dashboard.{json,md}.
 // Target (issue 7): under 1 s. Run: npx tsx bench/dashboard.ts [rounds]
 import Database from 'better-sqlite3';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clearStale, removeDir, ROOT, startTestServer, stopTestProxy, TEST_TOKEN } from '../test/helpers/berth.js';
+import { clearStale, removeDir, startTestServer, stopTestProxy, TEST_TOKEN } from '../test/helpers/berth.js';
+import { writeResults } from './results.js';
 import { launchBrowser } from '../test/helpers/browser.js';
 
 const ROUNDS = Number(process.argv[2] ?? 7);
@@ -51,13 +51,7 @@ async function main(): Promise<void> {
       target: 'under 1000 ms',
       date: new Date().toISOString(),
     };
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'results', 'dashboard.json'), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(
-      join(ROOT, 'bench', 'results', 'dashboard.md'),
-      `# dashboard benchmark\n\n${result.benchmark}, ${ROUNDS} page loads (${result.date}).\n\n| median ms | max ms | runs (ms) |\n|---|---|---|\n| ${result.medianMs} | ${result.maxMs} | ${times.join(', ')} |\n\nTarget: under 1000 ms.\n`,
-    );
-    console.log(JSON.stringify(result, null, 2));
+    writeResults('dashboard', result, `# dashboard benchmark\n\n${result.benchmark}, ${ROUNDS} page loads (${result.date}).\n\n| median ms | max ms | runs (ms) |\n|---|---|---|\n| ${result.medianMs} | ${result.maxMs} | ${times.join(', ')} |\n\nTarget: under 1000 ms.\n`);
   } finally {
     await browser.close();
     await server.stop();

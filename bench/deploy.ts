@@ -2,9 +2,9 @@
 // release answers through the proxy, against the same steps by hand: `docker build` (cached),
 // `docker run`, then polling with an HTTP client. Writes bench/results/deploy.{json,md}.
 // Target (issue 3): berth / plain <= 1.3. Run: npx tsx bench/deploy.ts [runs]
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clearStale, containersNamed, docker, freePort, PROXY, removeDir, requireBaseImages, ROOT, startTestServer, stopTestProxy, TEST } from '../test/helpers/berth.js';
+import { writeResults } from './results.js';
 import { get } from '../test/helpers/http.js';
 
 const RUNS = Number(process.argv[2] ?? 5);
@@ -73,13 +73,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       host: `${process.platform} ${process.arch}, node ${process.version}`,
     };
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'results', 'deploy.json'), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(
-      join(ROOT, 'bench', 'results', 'deploy.md'),
-      `# deploy benchmark\n\n${result.benchmark}, median of ${RUNS} runs (${result.date}). Each timed run starts from a steady state (the replaced release has stopped), as each plain run does (its container is removed before the next). An unchanged source reuses its image, so neither path really builds; what remains of the gap is the CLI's Node.js start-up and the Berth network attach.\n\n| path | median ms | runs (ms) |\n|---|---|---|\n| berth deploy -> answers through Caddy | ${result.berthMedianMs} | ${result.berthMs.join(', ')} |\n| docker build + docker run + HTTP poll | ${result.plainDockerMedianMs} | ${result.plainDockerMs.join(', ')} |\n\nratio: **${result.ratio}** (target <= 1.3)\n`,
-    );
-    console.log(JSON.stringify(result, null, 2));
+    writeResults('deploy', result, `# deploy benchmark\n\n${result.benchmark}, median of ${RUNS} runs (${result.date}). Each timed run starts from a steady state (the replaced release has stopped), as each plain run does (its container is removed before the next). An unchanged source reuses its image, so neither path really builds; what remains of the gap is the CLI's Node.js start-up and the Berth network attach.\n\n| path | median ms | runs (ms) |\n|---|---|---|\n| berth deploy -> answers through Caddy | ${result.berthMedianMs} | ${result.berthMs.join(', ')} |\n| docker build + docker run + HTTP poll | ${result.plainDockerMedianMs} | ${result.plainDockerMs.join(', ')} |\n\nratio: **${result.ratio}** (target <= 1.3)\n`);
   } finally {
     await server.cli(['destroy', 'bench', '--yes']);
     await server.stop();

@@ -2,10 +2,11 @@
 // and after a redeploy (loopback only, bounded). Writes bench/results/zero-downtime.{json,md}.
 // Target (issue 4): 0 failures; p99 during the deploy under 2x p99 before.
 // Run: npx tsx bench/zero-downtime.ts
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearStale, PROXY, removeDir, requireBaseImages, ROOT, startTestServer, stopTestProxy } from '../test/helpers/berth.js';
+import { writeResults } from './results.js';
 import { startLoad, type LoadResult } from '../test/helpers/load.js';
 
 const PHASE_MS = 5000;
@@ -57,14 +58,8 @@ async function main(): Promise<void> {
       errors: [...before.errors, ...during.errors, ...after.errors].slice(0, 10),
       date: new Date().toISOString(),
     };
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'results', 'zero-downtime.json'), `${JSON.stringify(result, null, 2)}\n`);
     const row = (name: string, s: ReturnType<typeof summary>) => `| ${name} | ${s.requests} | ${s.failed} | ${s.p50Ms} | ${s.p99Ms} |`;
-    writeFileSync(
-      join(ROOT, 'bench', 'results', 'zero-downtime.md'),
-      `# zero-downtime benchmark\n\n${result.benchmark} (${result.date}).\n\n| phase | requests | failed | p50 ms | p99 ms |\n|---|---|---|---|---|\n${row('before', result.before)}\n${row('during', result.during)}\n${row('after', result.after)}\n\np99 during / p99 before: **${result.p99DuringOverBefore}** (target < 2)\n`,
-    );
-    console.log(JSON.stringify(result, null, 2));
+    writeResults('zero-downtime', result, `# zero-downtime benchmark\n\n${result.benchmark} (${result.date}).\n\n| phase | requests | failed | p50 ms | p99 ms |\n|---|---|---|---|---|\n${row('before', result.before)}\n${row('during', result.during)}\n${row('after', result.after)}\n\np99 during / p99 before: **${result.p99DuringOverBefore}** (target < 2)\n`);
   } finally {
     await server.cli(['destroy', 'zd-bench', '--yes']);
     await server.stop();
