@@ -30,6 +30,20 @@ export class FailureLimiter {
     return recent.length >= MAX_FAILURES;
   }
 
+  /**
+   * Runs a login attempt from `key`: refused while the address is blocked, and counted as a
+   * failure when it ends Unauthorized.
+   */
+  async guard<T>(key: string, attempt: () => T | Promise<T>, refusal = 'too many failed logins from this address; try again in a minute'): Promise<T> {
+    if (this.blocked(key)) throw RateLimited(refusal);
+    try {
+      return await attempt();
+    } catch (e) {
+      if (isBerthError(e) && e.code === 'unauthorized') this.fail(key);
+      throw e;
+    }
+  }
+
   fail(key: string, now = Date.now()): void {
     const list = this.failures.get(key) ?? [];
     list.push(now);

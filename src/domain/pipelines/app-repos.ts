@@ -8,6 +8,8 @@ import { ensureBareRepo } from '../../infra/git/git.js';
 import type { Deps } from '../context.js';
 
 export const gitRoot = (deps: Deps): string => join(deps.config.dataDir, 'git');
+/** Where the app's bare repository lives. */
+export const repoDir = (deps: Deps, app: Pick<AppRow, 'owner' | 'name'>): string => join(gitRoot(deps), app.owner, `${app.name}.git`);
 export const repoPath = (app: Pick<AppRow, 'owner' | 'name'>): string => `/${app.owner}/${app.name}.git`;
 
 /** Single-quotes a word for sh. */
@@ -15,7 +17,7 @@ const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
 
 /** Makes the app's bare repository exist with a current hook (running `berthCommand git-hook`); returns its directory. */
 export async function ensureAppRepo(deps: Deps, app: AppRow, berthCommand: string[]): Promise<string> {
-  const dir = join(gitRoot(deps), app.owner, `${app.name}.git`);
+  const dir = repoDir(deps, app);
   // The hook is rewritten on every push: it follows Berth when it is moved or upgraded. The
   // paths are Berth's own, quoted for sh all the same.
   const hook = `#!/bin/sh\n# Written by Berth: deploys pushes to the app's deploy branch.\nexec ${berthCommand.map(quote).join(' ')} git-hook\n`;
@@ -25,11 +27,11 @@ export async function ensureAppRepo(deps: Deps, app: AppRow, berthCommand: strin
 
 /** Removes the app's repository (with the app). */
 export async function removeAppRepo(deps: Deps, app: Pick<AppRow, 'owner' | 'name'>): Promise<void> {
-  await rm(join(gitRoot(deps), app.owner, `${app.name}.git`), { recursive: true, force: true });
+  await rm(repoDir(deps, app), { recursive: true, force: true });
 }
 
-/** The URL to add as a git remote. */
-export function remoteUrl(deps: Deps, app: Pick<AppRow, 'owner' | 'name'>, publicUrl?: string): string {
-  const base = publicUrl ?? `http://${deps.config.listenHost === '0.0.0.0' ? '127.0.0.1' : deps.config.listenHost}:${deps.config.listenPort}`;
-  return `${base.replace(/\/$/, '')}/git${repoPath(app)}`;
-}
+/** The URL to add as a git remote, at the address the caller reached Berth by. */
+export const remoteUrl = (app: Pick<AppRow, 'owner' | 'name'>, publicUrl: string): string => `${publicUrl.replace(/\/$/, '')}/git${repoPath(app)}`;
+
+/** The API as this server's own processes (the push hook) reach it. */
+export const selfUrl = (deps: Deps): string => `http://${deps.config.listenHost === '0.0.0.0' ? '127.0.0.1' : deps.config.listenHost}:${deps.config.listenPort}`;

@@ -14,12 +14,13 @@ export function previewName(parent: string, n: number): string {
   return `${parent.slice(0, 30 - suffix.length).replace(/-+$/, '')}${suffix}`;
 }
 
-const findPreview = (deps: Deps, parent: AppRow, n: number): AppRow | undefined =>
-  deps.db.apps.list().find((a) => a.parentAppId === parent.id && a.prNumber === n);
+export const listPreviews = (deps: Deps, parent: AppRow): AppRow[] => deps.db.apps.list().filter((a) => a.parentAppId === parent.id);
+
+const findPreview = (deps: Deps, parent: AppRow, n: number): AppRow | undefined => listPreviews(deps, parent).find((a) => a.prNumber === n);
 
 /** The lowest number no preview of the parent uses (previews made from a branch, not a PR). */
 export function nextPreviewNumber(deps: Deps, parent: AppRow): number {
-  const used = new Set(deps.db.apps.list().filter((a) => a.parentAppId === parent.id).map((a) => a.prNumber));
+  const used = new Set(listPreviews(deps, parent).map((a) => a.prNumber));
   let n = 1;
   while (used.has(n)) n++;
   return n;
@@ -51,10 +52,6 @@ export async function destroyPreview(deps: Deps, parent: AppRow, n: number): Pro
   if (!preview) return false;
   await destroyApp(deps, `${preview.owner}/${preview.name}`);
   return true;
-}
-
-export function listPreviews(deps: Deps, parent: AppRow): AppRow[] {
-  return deps.db.apps.list().filter((a) => a.parentAppId === parent.id);
 }
 
 /** Destroys every preview whose time is up; returns their names. */

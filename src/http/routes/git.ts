@@ -3,9 +3,9 @@
 // to the app, pushing write access. The repository's hook deploys the push (app-repos.ts).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../domain/context.js';
-import { ensureAppRepo, gitRoot } from '../../domain/pipelines/app-repos.js';
+import { ensureAppRepo, gitRoot, selfUrl } from '../../domain/pipelines/app-repos.js';
 import { authenticate, mayWrite } from '../../domain/users/tokens.js';
-import { Forbidden, isBerthError, RateLimited, Unauthorized } from '../../errors.js';
+import { Forbidden } from '../../errors.js';
 import { runHttpBackend } from '../../infra/git/http-backend.js';
 import { appFor } from '../access.js';
 import type { FailureLimiter } from '../auth.js';
@@ -32,25 +32,20 @@ export const gitRoutes =
       if (!m) return reply.status(404).send({ error: { code: 'not_found', message: 'no such repository path' } });
       const [, owner, name, rest] = m;
       const pushing = rest === '/git-receive-pack' || url.searchParams.get('service') === 'git-receive-pack';
-      if (limiter.blocked(req.ip)) throw RateLimited('too many failed logins from this address; try again in a minute');
       const token = basicToken(req);
       if (!token) {
         // Git asks its credential helper (or the user) and tries again.
         return reply.status(401).header('WWW-Authenticate', 'Basic realm="Berth", charset="UTF-8"').send({ error: { code: 'unauthorized', message: 'give an API token as the password' } });
       }
-      try {
-        req.principal = authenticate(deps, token);
-      } catch (e) {
-        if (isBerthError(e) && e.code === 'unauthorized') limiter.fail(req.ip);
-        throw e;
-      }
+      const principal = await limiter.guard(req.ip, () => authenticate(deps, token));
+      req.principal = principal;
       const { app: target, ref } = appFor(deps, req, `${owner}/${name}`);
-      if (pushing && !mayWrite(req.principal.user.role)) throw Forbidden(`${req.principal.user.name} is a viewer and may not push`);
-      if (!req.principal) throw Unauthorized('authentication required');
-      await ensureAppRepo(deps, target, berthCommand);
-      if (pushing) deps.db.audit.add({ user: req.principal.user.name, action: `PUSH /git/${ref}.git`, app: ref, status: 200 });
+      if (pushing && !mayWrite(principal.user.role)) throw Forbidden(`${principal.user.name} is a viewer and may not push`);
+      // Every git operation starts with info/refs: the repository and its hook are made ready
+      // there once, not again for the request that follows.
+      if (rest === '/info/refs') await ensureAppRepo(deps, target, berthCommand);
+      if (pushing) deps.db.audit.add({ user: principal.user.name, action: `PUSH /git/${ref}.git`, app: ref, status: 200 });
       reply.hijack();
-      const self = `http://${deps.config.listenHost === '0.0.0.0' ? '127.0.0.1' : deps.config.listenHost}:${deps.config.listenPort}`;
       await runHttpBackend(
         {
           projectRoot: gitRoot(deps),
@@ -60,10 +55,10 @@ export const gitRoutes =
           contentType: req.headers['content-type'],
           contentEncoding: req.headers['content-encoding'],
           gitProtocol: req.headers['git-protocol'] as string | undefined,
-          remoteUser: req.principal.user.name,
+          remoteUser: principal.user.name,
           remoteAddr: req.ip,
           // What the pre-receive hook needs to deploy as the pusher.
-          env: { BERTH_URL: self, BERTH_TOKEN: token, BERTH_APP: ref, BERTH_BRANCH: target.deployBranch },
+          env: { BERTH_URL: selfUrl(deps), BERTH_TOKEN: token, BERTH_APP: ref, BERTH_BRANCH: target.deployBranch },
         },
         req.raw,
         reply.raw,

@@ -5,7 +5,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { getApp } from '../../domain/apps/app-service.js';
 import type { Deps } from '../../domain/context.js';
 import { genericDelivery, githubDelivery, type HookOutcome } from '../../domain/pipelines/webhooks.js';
-import { Invalid, isBerthError, RateLimited } from '../../errors.js';
+import { Invalid } from '../../errors.js';
 import type { FailureLimiter } from '../auth.js';
 
 const header = (req: FastifyRequest, name: string): string | undefined => {
@@ -18,15 +18,9 @@ export const hookRoutes =
   async (app) => {
     app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
-    const guarded = async (req: FastifyRequest, fn: () => Promise<HookOutcome>) => {
-      if (limiter.blocked(req.ip)) throw RateLimited('too many failed webhook deliveries from this address; try again in a minute');
-      try {
-        return await fn();
-      } catch (e) {
-        if (isBerthError(e) && e.code === 'unauthorized') limiter.fail(req.ip);
-        throw e;
-      }
-    };
+    // A bad signature or secret counts as a failed login of that address.
+    const guarded = (req: FastifyRequest, fn: () => Promise<HookOutcome>) =>
+      limiter.guard(req.ip, fn, 'too many failed webhook deliveries from this address; try again in a minute');
     const target = (p: { owner?: string; app: string }) => getApp(deps, p.owner ? `${p.owner}/${p.app}` : p.app);
     const rawBody = (req: FastifyRequest): Buffer => {
       if (!Buffer.isBuffer(req.body)) throw Invalid('send the payload as application/json');

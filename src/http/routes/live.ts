@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { getApp } from '../../domain/apps/app-service.js';
 import type { Deps } from '../../domain/context.js';
+import type { EventRow } from '../../infra/db/rows.js';
 import { visibility } from '../access.js';
 import { AppParams, ErrorBody } from '../schemas.js';
 import { openSse } from '../sse.js';
@@ -14,6 +15,7 @@ const POLL_MS = 500;
 export const liveRoutes =
   (deps: Deps): FastifyPluginAsyncTypebox =>
   async (app) => {
+    const feed = new EventFeed(deps);
     app.get(
       '/metrics',
       { schema: { summary: 'The latest CPU and memory sample of every app the caller may see', tags: ['metrics'], response: { 200: Type.Array(Type.Intersect([Type.Object({ app: Type.String() }), Sample])) } } },
@@ -50,20 +52,46 @@ export const liveRoutes =
       async (req, reply) => {
         const visible = visibility(deps, req);
         const sse = openSse(req, reply);
-        let last = deps.db.events.lastId();
-        // SQLite is the source of truth, and every writer is in this process or a restarted
-        // one: polling its newest rows is simple and cheap (an indexed range scan).
-        const timer = setInterval(() => {
-          for (const e of deps.db.events.after(last)) {
-            last = e.id;
-            const a = e.appId !== null ? deps.db.apps.get(e.appId) : undefined;
-            if (!a && visible) continue;
-            if (a && visible && !visible(a.owner)) continue;
-            sse.send('event', { id: e.id, app: a ? `${a.owner}/${a.name}` : null, kind: e.kind, message: e.message, at: e.createdAt });
-          }
-        }, POLL_MS);
-        sse.signal.addEventListener('abort', () => clearInterval(timer));
+        const since = deps.db.events.lastId();
+        const unsubscribe = feed.subscribe((e) => {
+          if (e.id <= since) return;
+          const a = e.appId !== null ? deps.db.apps.get(e.appId) : undefined;
+          if (!a && visible) return;
+          if (a && visible && !visible(a.owner)) return;
+          sse.send('event', { id: e.id, app: a ? `${a.owner}/${a.name}` : null, kind: e.kind, message: e.message, at: e.createdAt });
+        });
+        sse.signal.addEventListener('abort', unsubscribe);
         return reply;
       },
     );
   };
+
+/**
+ * One poll of the events table for every open feed: SQLite is the source of truth, and every
+ * writer is in this process or a restarted one, so reading its newest rows (an indexed range
+ * scan) every POLL_MS while anyone listens is simple and cheap; each listener filters.
+ */
+class EventFeed {
+  private readonly listeners = new Set<(e: EventRow) => void>();
+  private timer: NodeJS.Timeout | null = null;
+  private last = 0;
+
+  constructor(private readonly deps: Deps) {}
+
+  subscribe(fn: (e: EventRow) => void): () => void {
+    if (this.listeners.size === 0) {
+      this.last = this.deps.db.events.lastId();
+      this.timer = setInterval(() => {
+        for (const e of this.deps.db.events.after(this.last)) {
+          this.last = e.id;
+          this.listeners.forEach((l) => l(e));
+        }
+      }, POLL_MS);
+    }
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+      if (this.listeners.size === 0 && this.timer) clearInterval(this.timer);
+    };
+  }
+}

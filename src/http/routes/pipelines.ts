@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { getApp, viewApp } from '../../domain/apps/app-service.js';
 import type { Deps } from '../../domain/context.js';
-import { gitRoot, remoteUrl } from '../../domain/pipelines/app-repos.js';
+import { remoteUrl, repoDir } from '../../domain/pipelines/app-repos.js';
 import { listPreviews, nextPreviewNumber, requirePreview, upsertPreview } from '../../domain/pipelines/previews.js';
 import { promote, setNextStage } from '../../domain/pipelines/promote.js';
 import { webhookSecret } from '../../domain/pipelines/webhooks.js';
@@ -16,7 +16,6 @@ import { appFor } from '../access.js';
 import { deployAnswer } from '../deploy-answer.js';
 import { AppParams, AppView, ErrorBody, StartedDeploy, WaitQuery } from '../schemas.js';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
 const GitView = Type.Object({
@@ -38,7 +37,7 @@ export const pipelineRoutes =
       const next = a.promoteToAppId !== null ? deps.db.apps.get(a.promoteToAppId) : undefined;
       const hooks = `${publicBase(req)}/hooks`;
       return {
-        remote: remoteUrl(deps, a, publicBase(req)),
+        remote: remoteUrl(a, publicBase(req)),
         branch: a.deployBranch,
         webhooks: { github: `${hooks}/github/${a.owner}/${a.name}`, generic: `${hooks}/generic/${a.owner}/${a.name}` },
         hasWebhookSecret: a.webhookSecret !== null,
@@ -108,7 +107,7 @@ export const pipelineRoutes =
       async (req, reply) => {
         const parent = getApp(deps, req.params.app);
         // Without a URL: the branch pushed to the app's own remote on this server.
-        const own = join(gitRoot(deps), parent.owner, `${parent.name}.git`);
+        const own = repoDir(deps, parent);
         const url = req.body.url ?? (existsSync(own) ? own : undefined);
         if (!url) throw Invalid(`give the repository URL: ${parent.name} has no git remote on Berth yet`);
         const started = await upsertPreview(deps, parent, { number: req.body.number ?? nextPreviewNumber(deps, parent), source: { kind: 'git', url, ref: req.body.ref } });

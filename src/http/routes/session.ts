@@ -4,9 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Deps } from '../../domain/context.js';
 import { login, logout, SESSION_COOKIE, SESSION_TTL_MS } from '../../domain/users/sessions.js';
-import { isBerthError } from '../../errors.js';
 import type { FailureLimiter } from '../auth.js';
-import { RateLimited } from '../../errors.js';
 import { ErrorBody, Nullable } from '../schemas.js';
 
 const SessionView = Type.Object({ user: Type.String(), role: Type.String(), csrf: Nullable(Type.String()), expiresAt: Nullable(Type.String()) });
@@ -30,8 +28,7 @@ export const sessionRoutes =
         },
       },
       async (req, reply) => {
-        if (limiter.blocked(req.ip)) throw RateLimited('too many failed logins from this address; try again in a minute');
-        try {
+        return limiter.guard(req.ip, async () => {
           const s = await login(deps, req.body);
           void reply.setCookie(SESSION_COOKIE, s.id, {
             httpOnly: true,
@@ -41,10 +38,7 @@ export const sessionRoutes =
             maxAge: SESSION_TTL_MS / 1000,
           });
           return { user: s.user.name, role: s.user.role, csrf: s.csrf, expiresAt: s.expiresAt };
-        } catch (e) {
-          if (isBerthError(e) && e.code === 'unauthorized') limiter.fail(req.ip);
-          throw e;
-        }
+        });
       },
     );
 

@@ -14,7 +14,8 @@ export interface BackendRequest {
   contentType: string | undefined;
   contentEncoding: string | undefined;
   gitProtocol: string | undefined;
-  remoteUser: string;
+  /** The authenticated caller; without one, http-backend refuses pushes. */
+  remoteUser?: string;
   remoteAddr: string;
   env: Record<string, string>;
 }
@@ -33,8 +34,8 @@ export function runHttpBackend(r: BackendRequest, body: Readable | IncomingMessa
         CONTENT_TYPE: r.contentType ?? '',
         HTTP_CONTENT_ENCODING: r.contentEncoding ?? '',
         GIT_PROTOCOL: r.gitProtocol ?? '',
-        // Set, so http-backend allows pushes (receive-pack) for this authenticated caller.
-        REMOTE_USER: r.remoteUser,
+        // When set, http-backend allows pushes (receive-pack) for this authenticated caller.
+        ...(r.remoteUser ? { REMOTE_USER: r.remoteUser } : {}),
         REMOTE_ADDR: r.remoteAddr,
         ...r.env,
       },
