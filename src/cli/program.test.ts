@@ -18,5 +18,6 @@ describe('the CLI loads only the module of the command it runs', () => {
   it('loads every command for help and for names it does not know, so errors list them all', async () => {
     expect((await names(['--help'])).length).toBe(COMMAND_NAMES.length);
     expect((await names(['nope'])).length).toBe(COMMAND_NAMES.length);
+    expect(await names(['--version'])).toEqual([]);
   });
 });

@@ -58,7 +58,9 @@ export async function buildProgram(ctx: CliContext, args: string[] = []): Promis
     .exitOverride();
   const name = args.find((a) => !a.startsWith('-'));
   const one = COMMANDS.find((c) => name !== undefined && c.names.includes(name));
-  const registers = await Promise.all((one ? [one] : COMMANDS).map((c) => c.load()));
+  // `berth --version` needs no command at all.
+  const versionOnly = name === undefined && args.some((a) => a === '-v' || a === '--version');
+  const registers = versionOnly ? [] : await Promise.all((one ? [one] : COMMANDS).map((c) => c.load()));
   for (const register of registers.flat()) register(program, ctx);
   return program;
 }
