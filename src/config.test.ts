@@ -10,6 +10,7 @@ describe('parseConfig', () => {
       domain: 'localhost',
       httpPort: 80,
       caddyAdmin: '127.0.0.1:2019',
+      caddyEdgeAdmin: '127.0.0.1:2020',
       network: 'berth',
     });
   });

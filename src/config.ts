@@ -19,6 +19,8 @@ export interface Config {
   /** Port the proxy serves apps on. */
   httpPort: number;
   caddyAdmin: string;
+  /** Admin address of the edge Caddy: the one that owns the public port and never reloads on a deploy. */
+  caddyEdgeAdmin: string;
   caddyBin: string;
   dockerSocket: string;
   network: string;
@@ -49,6 +51,7 @@ const KEYS = {
   domain: 'BERTH_DOMAIN',
   httpPort: 'BERTH_HTTP_PORT',
   caddyAdmin: 'BERTH_CADDY_ADMIN',
+  caddyEdgeAdmin: 'BERTH_CADDY_EDGE_ADMIN',
   caddyBin: 'BERTH_CADDY_BIN',
   dockerSocket: 'BERTH_DOCKER_SOCKET',
   network: 'BERTH_NETWORK',
@@ -133,6 +136,7 @@ export function parseConfig(src: ConfigSource): Config {
     domain: str('domain', 'localhost', HOST_RE, 'a host name such as example.com or localhost').toLowerCase(),
     httpPort: int('httpPort', 80, 1, 65535),
     caddyAdmin: str('caddyAdmin', '127.0.0.1:2019', /^[^\s:/]+:\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:2019'),
+    caddyEdgeAdmin: str('caddyEdgeAdmin', '127.0.0.1:2020', /^[^\s:/]+:\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:2020'),
     caddyBin: str('caddyBin', 'caddy'),
     dockerSocket: str('dockerSocket', '/var/run/docker.sock', /^\//, 'an absolute path to the Docker socket'),
     network: str('network', 'berth', NAME_RE, 'a Docker network name (lowercase letters, digits, _ . -)'),

@@ -47,7 +47,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     config,
     db,
     docker: new DockerEngine(config.dockerSocket),
-    proxy: new CaddyProxy({ adminAddress: config.caddyAdmin, caddyBin: config.caddyBin, stateDir: join(config.dataDir, 'proxy') }),
+    proxy: new CaddyProxy({ adminAddress: config.caddyAdmin, edgeAdminAddress: config.caddyEdgeAdmin, httpPort: config.httpPort, caddyBin: config.caddyBin, stateDir: join(config.dataDir, 'proxy') }),
     logs: new LogStore(join(config.dataDir, 'logs')),
     jobs: new JobQueue(config.maxConcurrentDeploys),
     logger,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootServer, containersNamed, imagesNamed, PROXY, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
+import { bootServer, containersNamed, imagesNamed, PROXY, shutdownServer, stopTestProxy, TEST, type TestServer } from '../helpers/berth.js';
 import { eventually, get } from '../helpers/http.js';
 
 let server: TestServer;
@@ -27,7 +27,8 @@ async function app(version: string, opts: { buildSleep?: number; healthWait?: nu
   );
   writeFileSync(
     join(dir, 'app.py'),
-    `import http.server, os\nclass H(http.server.BaseHTTPRequestHandler):\n    def do_GET(self):\n        self.send_response(200); self.end_headers(); self.wfile.write(b"${version}")\nhttp.server.HTTPServer(("", int(os.environ["PORT"])), H).serve_forever()\n`,
+    // GET /forwarded shows what the proxy told the app about the client.
+    `import http.server, os\nclass H(http.server.BaseHTTPRequestHandler):\n    def do_GET(self):\n        body = ("%s %s %s" % (self.headers.get("X-Forwarded-For"), self.headers.get("X-Forwarded-Proto"), self.headers.get("X-Berth-Client-Ip"))).encode() if self.path == "/forwarded" else b"${version}"\n        self.send_response(200); self.end_headers(); self.wfile.write(body)\nhttp.server.HTTPServer(("", int(os.environ["PORT"])), H).serve_forever()\n`,
   );
   writeFileSync(join(dir, 'berth.yml'), `healthcheck: {wait: ${opts.healthWait ?? 0}, interval: 0.3}\n`);
   const file = `${dir}.tar.gz`;
@@ -88,5 +89,20 @@ describe('SIGKILL of the server during a deploy', () => {
     expect((await get(`${PROXY}/`, { host: 'sturdy.localhost' })).body).toBe('v4');
     const names = await eventually(() => containersNamed(`${TEST.prefix}-default-sturdy-`), (n) => n.length === 1, 20_000);
     expect(names).toHaveLength(1);
+  });
+});
+
+describe('the proxy', () => {
+  it('tells the app the real client address and scheme, whatever the client claims', async () => {
+    const r = await get(`${PROXY}/forwarded`, { host: 'sturdy.localhost', headers: { 'X-Forwarded-For': '203.0.113.9', 'X-Berth-Client-Ip': '203.0.113.9' } });
+    expect(r.body).toBe('127.0.0.1 http None');
+  });
+
+  it('is started again, both Caddy processes, when Berth restarts and finds it gone', async () => {
+    await stopTestProxy();
+    await expect(get(`${PROXY}/`, { host: 'sturdy.localhost' })).rejects.toThrow(/ECONNREFUSED/);
+    await server.stop();
+    server = await server.restart();
+    expect((await get(`${PROXY}/`, { host: 'sturdy.localhost' })).body).toBe('v4');
   });
 });

@@ -2,7 +2,7 @@
 // SIGKILL it), the CLI as the user would, and Docker through its own CLI for assertions.
 // Everything carries the test prefix, and stale leftovers of earlier runs are cleared first.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ export const BIN = join(ROOT, 'bin', 'berth');
 export const TEST = {
   httpPort: 18080,
   caddyAdmin: '127.0.0.1:12019',
+  caddyEdgeAdmin: '127.0.0.1:12020',
   network: 'berth-test',
   prefix: 'berthtest',
 } as const;
@@ -97,6 +98,7 @@ export async function startTestServer(opts: { dataDir?: string; port?: number; e
     BERTH_LISTEN: `127.0.0.1:${port}`,
     BERTH_HTTP_PORT: String(TEST.httpPort),
     BERTH_CADDY_ADMIN: TEST.caddyAdmin,
+    BERTH_CADDY_EDGE_ADMIN: TEST.caddyEdgeAdmin,
     BERTH_NETWORK: TEST.network,
     BERTH_CONTAINER_PREFIX: TEST.prefix,
     BERTH_LOG_LEVEL: 'warn',
@@ -140,31 +142,25 @@ export async function startTestServer(opts: { dataDir?: string; port?: number; e
   return server;
 }
 
-/** Stops the Caddy a test server started (by the pid it recorded) and removes the data dir. */
-export function stopTestCaddyByPid(dataDir: string): void {
-  try {
-    const pid = Number(readFileSync(join(dataDir, 'proxy', 'caddy.pid'), 'utf8'));
-    if (pid > 0) process.kill(pid, 'SIGTERM');
-  } catch {
-    // not started
-  }
-}
-
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Stops the test Caddy through its admin API (it may have been started by any test server). */
+/** Stops the test Caddies (routing and edge) through their admin APIs (any test server may have started them). */
 export async function stopTestProxy(): Promise<void> {
+  await Promise.all([TEST.caddyAdmin, TEST.caddyEdgeAdmin].map(stopCaddy));
+}
+
+async function stopCaddy(admin: string): Promise<void> {
   try {
-    await fetch(`http://${TEST.caddyAdmin}/stop`, { method: 'POST', signal: AbortSignal.timeout(5000) });
+    await fetch(`http://${admin}/stop`, { method: 'POST', signal: AbortSignal.timeout(5000) });
   } catch {
     return; // not running
   }
   // /stop answers before Caddy has let go of its ports: wait until the admin API is gone.
   const end = Date.now() + 10_000;
   while (Date.now() < end) {
-    const up = await fetch(`http://${TEST.caddyAdmin}/config/`, { signal: AbortSignal.timeout(500) }).then(() => true, () => false);
+    const up = await fetch(`http://${admin}/config/`, { signal: AbortSignal.timeout(500) }).then(() => true, () => false);
     if (!up) return;
     await new Promise((r) => setTimeout(r, 100));
   }

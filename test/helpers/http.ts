@@ -7,21 +7,16 @@ export interface Got {
   headers: Record<string, string | string[] | undefined>;
 }
 
-export function get(url: string, opts: { host?: string; timeoutMs?: number } = {}): Promise<Got> {
+export function get(url: string, opts: { host?: string; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<Got> {
   return new Promise((resolve, reject) => {
-    let answered = false;
-    const req = request(url, { method: 'GET', headers: opts.host ? { Host: opts.host } : {}, timeout: opts.timeoutMs ?? 5000, agent: false }, (res) => {
-      answered = true;
+    const req = request(url, { method: 'GET', headers: { ...opts.headers, ...(opts.host ? { Host: opts.host } : {}) }, timeout: opts.timeoutMs ?? 5000, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e: Error & { beforeAnswer?: boolean }) => {
-      e.beforeAnswer = !answered;
-      reject(e);
-    });
+    req.on('error', reject);
     req.end();
   });
 }

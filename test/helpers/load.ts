@@ -1,42 +1,27 @@
 // A bounded request loop through the proxy on loopback: a few workers send GETs one after
 // another until stopped, or until the request or time budget runs out, and tally the answers.
-// With `retryResets`, a connection reset before any byte of an answer arrived is retried once,
-// as browsers retry idempotent requests: Caddy 2.6 resets connections still queued on its old
-// listening socket when a config load replaces it (SO_REUSEPORT). Such retries are counted.
+// Nothing is retried: every error or non-200 answer counts as a failed request.
 import { get } from './http.js';
 
 export interface LoadResult {
   sent: number;
   failed: number;
-  /** Requests retried once after a reset before any answer (retryResets only). */
-  retried: number;
   bodies: Map<string, number>;
   errors: string[];
   latenciesMs: number[];
 }
 
-export function startLoad(url: string, host: string, opts: { workers?: number; maxRequests?: number; maxMs?: number; retryResets?: boolean } = {}): { stop(): Promise<LoadResult> } {
+export function startLoad(url: string, host: string, opts: { workers?: number; maxRequests?: number; maxMs?: number } = {}): { stop(): Promise<LoadResult> } {
   const maxRequests = opts.maxRequests ?? 20_000;
   const deadline = Date.now() + (opts.maxMs ?? 180_000);
-  const result: LoadResult = { sent: 0, failed: 0, retried: 0, bodies: new Map(), errors: [], latenciesMs: [] };
-  const once = async () => {
-    try {
-      return await get(url, { host, timeoutMs: 10_000 });
-    } catch (e) {
-      // Only a reset before any answer: the request never reached an app.
-      const err = e as NodeJS.ErrnoException & { beforeAnswer?: boolean };
-      if (!opts.retryResets || err.code !== 'ECONNRESET' || !err.beforeAnswer) throw e;
-      result.retried++;
-      return get(url, { host, timeoutMs: 10_000 });
-    }
-  };
+  const result: LoadResult = { sent: 0, failed: 0, bodies: new Map(), errors: [], latenciesMs: [] };
   let stopping = false;
   const worker = async () => {
     while (!stopping && result.sent < maxRequests && Date.now() < deadline) {
       result.sent++;
       const t0 = performance.now();
       try {
-        const r = await once();
+        const r = await get(url, { host, timeoutMs: 10_000 });
         result.latenciesMs.push(performance.now() - t0);
         if (r.status !== 200) {
           result.failed++;

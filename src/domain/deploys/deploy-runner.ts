@@ -10,7 +10,7 @@ import { resolveHealthCheck } from '../apps/manifest.js';
 import { readConfig, sealSnapshot, storeConfig } from '../config-vars/config-service.js';
 import type { Deps } from '../context.js';
 import { checkInstances, planInstances, runOnce, startInstance, type ProcessContext, type StartedProcess } from '../processes/process-containers.js';
-import { syncRoutes, upstreamsOf } from '../routing/sync-routes.js';
+import { syncRoutes } from '../routing/sync-routes.js';
 import { buildPhase } from './build-phase.js';
 import { pruneImages, removeContainers } from './cleanup.js';
 import { logKey, uploadPath, type DeploySource } from './deploy-source.js';
@@ -76,10 +76,10 @@ async function releasePhase(
     // Recorded as they start, so a restart mid-deploy knows what to remove.
     deps.db.deployments.update(p.deploymentId, 'starting', { containers: [...made.containers] });
   }
-  await checkInstances(deps, ctx, started, resolveHealthCheck(app.healthcheck), log);
+  const upstreams = await checkInstances(deps, ctx, started, resolveHealthCheck(app.healthcheck), log);
 
   // Switch: route to the new web containers first (atomic in Caddy), then record it all, then drain the old.
-  await syncRoutes(deps, { appId: app.id, upstreams: await upstreamsOf(deps, made.containers, port) });
+  await syncRoutes(deps, { appId: app.id, upstreams });
   const previous = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
   let release: ReleaseRow | undefined;
   made.switched = true;

@@ -27,7 +27,7 @@ const local = async () => ({ ip: '127.0.0.1' });
 describe('probe', () => {
   it('is healthy on the first 2xx', async () => {
     const port = await listen(() => 204);
-    await expect(probe({ port, address: local }, hc, () => undefined)).resolves.toEqual({ ok: true, attempts: 1 });
+    await expect(probe({ port, address: local }, hc, () => undefined)).resolves.toEqual({ ok: true, attempts: 1, ip: '127.0.0.1' });
   });
 
   it('reports the status of the last attempt when the app answers with errors', async () => {

@@ -11,7 +11,8 @@ export interface ProbeTarget {
   host?: string;
 }
 
-export type ProbeResult = { ok: true; attempts: number } | { ok: false; attempts: number; error: string; fatal: boolean };
+/** `ip` is the address that answered healthy: what the proxy should route to. */
+export type ProbeResult = { ok: true; attempts: number; ip: string } | { ok: false; attempts: number; error: string; fatal: boolean };
 
 /** One HTTP GET with a timeout: resolves to the status code, rejects with the connection error. */
 export function httpStatus(url: string, timeoutMs: number, hostHeader?: string): Promise<number> {
@@ -53,7 +54,7 @@ export async function probe(target: ProbeTarget, hc: HealthCheck, onAttempt: (ms
       let refused = false;
       try {
         const status = await httpStatus(url, hc.timeoutMs, target.host);
-        if (status < 400) return { ok: true, attempts: attempt };
+        if (status < 400) return { ok: true, attempts: attempt, ip: addr.ip };
         error = `GET ${url}${target.host ? ` (Host: ${target.host})` : ''} answered ${status}`;
       } catch (e) {
         refused = (e as NodeJS.ErrnoException).code === 'ECONNREFUSED';

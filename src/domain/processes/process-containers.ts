@@ -118,8 +118,11 @@ async function explainFailure(deps: Deps, id: string, log: (l: string) => void):
   for (const l of tail) log(`       | ${l}`);
 }
 
-/** Health-checks every web instance and makes sure the others stay up; throws Failed explaining the first failure. */
-export async function checkInstances(deps: Deps, c: ProcessContext, started: StartedProcess[], hc: HealthCheck, log: (l: string) => void): Promise<void> {
+/**
+ * Health-checks every web instance and makes sure the others stay up; throws Failed explaining
+ * the first failure. Returns the web upstreams (ip:port) that answered, for the proxy.
+ */
+export async function checkInstances(deps: Deps, c: ProcessContext, started: StartedProcess[], hc: HealthCheck, log: (l: string) => void): Promise<string[]> {
   const web = started.filter((s) => s.type === 'web');
   if (web.length > 0) log(`-----> health check: GET ${hc.path} on port ${c.port} of ${web.length} web container(s) (${hc.attempts} attempts, every ${hc.intervalMs} ms)`);
   const results = await Promise.all(
@@ -132,8 +135,9 @@ export async function checkInstances(deps: Deps, c: ProcessContext, started: Sta
     throw Failed(`health check failed: ${why}`);
   }
   if (web.length > 0) log(`       healthy after ${Math.max(...results.map((x) => x.r.attempts))} attempt(s)`);
+  const upstreams = results.flatMap((x) => (x.r.ok ? [`${x.r.ip}:${c.port}`] : []));
   const others = started.filter((s) => s.type !== 'web');
-  if (others.length === 0) return;
+  if (others.length === 0) return upstreams;
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   for (const s of others) {
     const info = await deps.docker.inspect(s.id);
@@ -143,6 +147,7 @@ export async function checkInstances(deps: Deps, c: ProcessContext, started: Sta
     }
   }
   log(`       ${others.map((s) => `${s.type}.${s.index}`).join(', ')} running`);
+  return upstreams;
 }
 
 /** Runs a one-off command in a new container of the release; throws Failed with its exit code. */

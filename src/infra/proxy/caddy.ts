@@ -1,15 +1,23 @@
-// The only door to Caddy: starts it when nothing answers on the admin address, applies a whole
-// config atomically (POST /load), verifies it, and puts the previous one back on failure.
+// The only door to Caddy. Berth runs two (see route-table.ts for why): the routing Caddy, whose
+// whole config Berth applies atomically on every route change (POST /load, read back, the
+// previous one put back on failure), and the edge Caddy on the public port, whose fixed config
+// only changes with the port. Each is started, detached, when nothing answers on its admin
+// address, so apps keep being served while Berth restarts.
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync, closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Unavailable, messageOf } from '../../errors.js';
-import type { CaddyConfig } from './route-table.js';
+import { edgeConfig, type CaddyConfig } from './route-table.js';
 
 export interface CaddyParams {
+  /** The routing Caddy's admin address. */
   adminAddress: string;
+  /** The edge Caddy's admin address. */
+  edgeAdminAddress: string;
+  /** The public HTTP port the edge serves. */
+  httpPort: number;
   caddyBin: string;
-  /** Where Berth keeps Caddy's last applied config, pid file, log and data. */
+  /** Where Berth keeps both Caddies' last applied configs, pid files, logs, data and the socket between them. */
   stateDir: string;
   startTimeoutMs?: number;
 }
@@ -21,30 +29,36 @@ const canonical = (v: unknown): string =>
       : val,
   );
 
-export class CaddyProxy {
-  private queue: Promise<unknown> = Promise.resolve();
-  private readonly base: string;
-  private readonly configFile: string;
-  /** The pid of a Caddy Berth started (scripts/demo stop reads it). */
-  readonly pidFile: string;
+/** A unix socket path must fit in sun_path (108 bytes on Linux, with its terminating NUL). */
+const MAX_SOCKET_PATH = 107;
 
-  constructor(private readonly p: CaddyParams) {
-    this.base = `http://${p.adminAddress}`;
-    this.configFile = join(p.stateDir, 'caddy.json');
-    this.pidFile = join(p.stateDir, 'caddy.pid');
+/** One Caddy process: its admin API, and the files Berth keeps for it under `name`. */
+class CaddyInstance {
+  private readonly base: string;
+  readonly configFile: string;
+  readonly pidFile: string;
+  private readonly logFile: string;
+
+  constructor(
+    private readonly name: string,
+    private readonly adminAddress: string,
+    private readonly p: CaddyParams,
+  ) {
+    this.base = `http://${adminAddress}`;
+    this.configFile = join(p.stateDir, `${name}.json`);
+    this.pidFile = join(p.stateDir, `${name}.pid`);
+    this.logFile = join(p.stateDir, `${name}.log`);
   }
 
-  private async admin(method: string, path: string, body?: unknown): Promise<Response> {
+  admin(method: string, path: string, body?: unknown): Promise<Response> {
     return fetch(this.base + path, {
       method,
-      // Caddy's admin API refuses requests whose Origin/Host it does not expect; be explicit.
       headers: { 'Content-Type': 'application/json' },
       body: body === undefined ? null : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
   }
 
-  /** True when Caddy's admin API answers. */
   async isRunning(): Promise<boolean> {
     try {
       const r = await fetch(`${this.base}/config/`, { signal: AbortSignal.timeout(2000) });
@@ -55,22 +69,26 @@ export class CaddyProxy {
     }
   }
 
-  /**
-   * Starts Caddy (detached, so apps keep being served while Berth restarts) when nothing answers
-   * on the admin address. It starts from the last config Berth applied, or `initial`.
-   */
+  /** The config this Caddy runs now. */
+  async current(): Promise<unknown> {
+    const r = await this.admin('GET', '/config/');
+    if (!r.ok) throw Unavailable(`Caddy (${this.name}) admin API answered ${r.status}`);
+    return r.json();
+  }
+
+  /** Starts this Caddy from its last applied config, or `initial`, unless it is running. */
   async ensureRunning(initial: CaddyConfig): Promise<void> {
     if (await this.isRunning()) return;
     mkdirSync(this.p.stateDir, { recursive: true, mode: 0o700 });
     if (!existsSync(this.configFile)) this.writeConfigFile(initial);
-    const logFd = openSync(join(this.p.stateDir, 'caddy.log'), 'a');
-    const dataHome = join(this.p.stateDir, 'caddy-home');
+    const logFd = openSync(this.logFile, 'a');
+    const home = join(this.p.stateDir, `${this.name}-home`);
     let child;
     try {
       child = spawn(this.p.caddyBin, ['run', '--config', this.configFile], {
         detached: true,
         stdio: ['ignore', logFd, logFd],
-        env: { ...process.env, XDG_DATA_HOME: join(dataHome, 'data'), XDG_CONFIG_HOME: join(dataHome, 'config'), HOME: dataHome },
+        env: { ...process.env, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config'), HOME: home },
       });
     } finally {
       closeSync(logFd);
@@ -80,18 +98,17 @@ export class CaddyProxy {
     if (child.pid) writeFileSync(this.pidFile, String(child.pid), { mode: 0o600 });
     const deadline = Date.now() + (this.p.startTimeoutMs ?? 15_000);
     while (Date.now() < deadline) {
-      const err = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), 200))]);
+      const err = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), 100))]);
       if (err) throw Unavailable(`cannot start Caddy (${this.p.caddyBin}): ${err.message}`, { hint: 'install it with scripts/setup-host' });
       if (child.exitCode !== null) break;
       if (await this.isRunning()) return;
     }
-    const log = this.tailLog();
-    throw Unavailable(`Caddy did not start on ${this.p.adminAddress}: ${log}`, { hint: `see ${join(this.p.stateDir, 'caddy.log')}` });
+    throw Unavailable(`Caddy (${this.name}) did not start on ${this.adminAddress}: ${this.tailLog()}`, { hint: `see ${this.logFile}` });
   }
 
   private tailLog(): string {
     try {
-      const lines = readFileSync(join(this.p.stateDir, 'caddy.log'), 'utf8').trim().split('\n');
+      const lines = readFileSync(this.logFile, 'utf8').trim().split('\n');
       return lines.slice(-3).join(' | ').slice(0, 600);
     } catch {
       return 'no log';
@@ -105,31 +122,16 @@ export class CaddyProxy {
     renameSync(tmp, this.configFile);
   }
 
-  /** The config Caddy runs now. */
-  async current(): Promise<unknown> {
-    const r = await this.admin('GET', '/config/');
-    if (!r.ok) throw Unavailable(`Caddy admin API answered ${r.status}`);
-    return r.json();
-  }
-
   /**
-   * Loads `cfg` as Caddy's whole config, one change at a time. Caddy's /load is itself atomic
-   * (a config that fails to load leaves the old one running); afterwards Berth reads the config
-   * back and, if it does not match, puts the previous one back and throws.
+   * Makes this Caddy run `cfg`: started with it, or loaded (atomic in Caddy: a config that fails
+   * to load leaves the old one running), read back, and the previous one put back on a mismatch.
    */
-  apply(cfg: CaddyConfig): Promise<void> {
-    const run = this.queue.then(() => this.applyNow(cfg));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async applyNow(cfg: CaddyConfig): Promise<void> {
-    await this.ensureRunning(cfg);
-    let previous: unknown;
-    try {
-      previous = await this.current();
-    } catch {
-      previous = null;
+  async apply(cfg: CaddyConfig): Promise<void> {
+    // Asking for the config is also the check that Caddy runs: one round trip per switch.
+    let previous = await this.current().catch(() => null);
+    if (previous === null) {
+      await this.ensureRunning(cfg);
+      previous = await this.current().catch(() => null);
     }
     if (previous && canonical(previous) === canonical(cfg)) return;
     const fail = async (why: string): Promise<never> => {
@@ -147,5 +149,50 @@ export class CaddyProxy {
     const now = await this.current().catch(() => null);
     if (canonical(now) !== canonical(cfg)) return fail('the config read back differs from the one sent');
     this.writeConfigFile(cfg);
+  }
+}
+
+export class CaddyProxy {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly routes: CaddyInstance;
+  private readonly edge: CaddyInstance;
+  /** Where the routing Caddy listens for the edge. */
+  readonly routesListen: string;
+  /** The pid files of the Caddies Berth started (scripts/demo stop reads them). */
+  readonly pidFiles: string[];
+
+  constructor(private readonly p: CaddyParams) {
+    const socket = join(p.stateDir, 'routes.sock');
+    if (socket.length > MAX_SOCKET_PATH) {
+      throw Unavailable(`the proxy socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes`, { hint: 'use a shorter BERTH_DATA_DIR' });
+    }
+    this.routesListen = `unix/${socket}`;
+    this.routes = new CaddyInstance('caddy', p.adminAddress, p);
+    this.edge = new CaddyInstance('caddy-edge', p.edgeAdminAddress, p);
+    this.pidFiles = [this.routes.pidFile, this.edge.pidFile];
+  }
+
+  /** True when both Caddies answer. */
+  async isRunning(): Promise<boolean> {
+    return (await this.routes.isRunning()) && (await this.edge.isRunning());
+  }
+
+  /** The config the routing Caddy runs now. */
+  current(): Promise<unknown> {
+    return this.routes.current();
+  }
+
+  /**
+   * Loads `cfg` (from routeTable, listening on routesListen) as the routing Caddy's whole
+   * config, one change at a time, then makes sure the edge runs in front of it.
+   */
+  apply(cfg: CaddyConfig): Promise<void> {
+    const run = this.queue.then(async () => {
+      await this.routes.apply(cfg);
+      // After the routes: a routing Caddy from before the edge existed held the public port.
+      await this.edge.apply(edgeConfig({ adminListen: this.p.edgeAdminAddress, httpPort: this.p.httpPort, routes: this.routesListen }));
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routeTable, type RoutedApp } from './route-table.js';
+import { edgeConfig, routeTable, type RoutedApp } from './route-table.js';
 
 const app = (name: string, upstreams: string[] = ['172.18.0.2:3000']): RoutedApp => ({
   name,
@@ -8,13 +8,20 @@ const app = (name: string, upstreams: string[] = ['172.18.0.2:3000']): RoutedApp
   upstreams,
 });
 
-const routesOf = (apps: RoutedApp[]) => routeTable({ apps, adminListen: '127.0.0.1:2019', httpPort: 80 }).apps.http.servers.berth!.routes;
+const SOCKET = 'unix//var/lib/berth/proxy/routes.sock';
+const routesOf = (apps: RoutedApp[]) => routeTable({ apps, adminListen: '127.0.0.1:2019', listen: SOCKET }).apps.http.servers.berth!.routes;
 
 describe('routeTable', () => {
-  it('keeps the admin address and serves plain HTTP on the configured port', () => {
-    const cfg = routeTable({ apps: [], adminListen: '127.0.0.1:2999', httpPort: 8080 });
+  it('keeps the admin address and serves plain HTTP on the edge socket', () => {
+    const cfg = routeTable({ apps: [], adminListen: '127.0.0.1:2999', listen: SOCKET });
     expect(cfg.admin.listen).toBe('127.0.0.1:2999');
-    expect(cfg.apps.http.servers.berth).toMatchObject({ listen: [':8080'], automatic_https: { disable: true } });
+    expect(cfg.apps.http.servers.berth).toMatchObject({ listen: [SOCKET], automatic_https: { disable: true } });
+  });
+
+  it('tells apps the client address the edge saw, and never passes the edge header on', () => {
+    const handler = routesOf([app('web')])[0]!.handle[0] as { headers: { request: { set: Record<string, string[]>; delete: string[] } } };
+    expect(handler.headers.request.set['X-Forwarded-For']).toEqual(['{http.request.header.X-Berth-Client-Ip}']);
+    expect(handler.headers.request.delete).toEqual(['X-Berth-Client-Ip']);
   });
 
   it('with no apps, answers everything with the 404 page', () => {
@@ -49,5 +56,27 @@ describe('routeTable', () => {
 
   it('is deterministic whatever order apps come in', () => {
     expect(routesOf([app('b'), app('a')])).toEqual(routesOf([app('a'), app('b')]));
+  });
+});
+
+describe('edgeConfig', () => {
+  const cfg = edgeConfig({ adminListen: '127.0.0.1:2020', httpPort: 8080, routes: SOCKET });
+
+  it('owns the public port and sends everything to the routing socket', () => {
+    expect(cfg.admin.listen).toBe('127.0.0.1:2020');
+    const server = cfg.apps.http.servers['berth-edge']!;
+    expect(server.listen).toEqual([':8080']);
+    expect(server.routes).toHaveLength(1);
+    expect(server.routes[0]!.handle[0]).toMatchObject({ handler: 'reverse_proxy', upstreams: [{ dial: SOCKET }] });
+  });
+
+  it('overwrites the client-address header with the real peer, whatever the client sent', () => {
+    expect(cfg.apps.http.servers['berth-edge']!.routes[0]!.handle[0]).toMatchObject({
+      headers: { request: { set: { 'X-Berth-Client-Ip': ['{http.request.remote.host}'] } } },
+    });
+  });
+
+  it('does not depend on the apps, so a deploy never reloads it', () => {
+    expect(edgeConfig({ adminListen: '127.0.0.1:2020', httpPort: 8080, routes: SOCKET })).toEqual(cfg);
   });
 });

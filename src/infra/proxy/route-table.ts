@@ -1,5 +1,12 @@
-// The pure half of the proxy: from the list of routed apps to the whole Caddy JSON config.
-// No I/O here, so every routing rule is unit-tested; caddy.ts applies the result atomically.
+// The pure half of the proxy: from the list of routed apps to the whole config of the routing
+// Caddy, and the fixed config of the edge Caddy in front of it. No I/O here, so every routing
+// rule is unit-tested; caddy.ts applies the results atomically.
+//
+// Two Caddy processes, because Caddy 2.6 re-creates its TCP listeners on every config load
+// (SO_REUSEPORT) and resets the connections still queued on the old socket: every deploy would
+// drop a few requests. The edge owns the public port and its config never changes with a deploy;
+// it hands each request over a unix socket to the routing Caddy, whose unix listener Caddy keeps
+// (the same socket) across loads, so a reload loses nothing.
 
 export interface RoutedApp {
   /** Unique among routed apps, e.g. owner/name. */
@@ -16,7 +23,16 @@ export interface RouteTableParams {
   apps: RoutedApp[];
   /** Caddy's admin address, kept in every config so loading one never moves the admin API. */
   adminListen: string;
+  /** Where the routing Caddy listens: the edge's unix socket, e.g. unix//var/lib/berth/proxy/routes.sock. */
+  listen: string;
+}
+
+export interface EdgeParams {
+  adminListen: string;
+  /** The public HTTP port. */
   httpPort: number;
+  /** The routing Caddy's listen address (a unix socket). */
+  routes: string;
 }
 
 type Handler = Record<string, unknown>;
@@ -33,6 +49,9 @@ export interface CaddyConfig {
 }
 
 export const SERVER_NAME = 'berth';
+export const EDGE_SERVER_NAME = 'berth-edge';
+/** The edge tells the routing Caddy who the client is; it always overwrites what a client sent. */
+const CLIENT_IP_HEADER = 'X-Berth-Client-Ip';
 
 function page(title: string, text: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><meta name="viewport" content="width=device-width,initial-scale=1"><style>body{font-family:system-ui,sans-serif;margin:15vh auto;max-width:34rem;padding:0 1rem;color:#1d2330}h1{font-size:1.4rem}p{color:#555}small{color:#999}</style></head><body><h1>${title}</h1><p>${text}</p><small>served by Berth</small></body></html>`;
@@ -48,7 +67,19 @@ function proxy(upstreams: string[], extraHeaders: Record<string, string[]> = {})
     // A container that stops answering is taken out of rotation at once (and retried after
     // 5 s), before Berth's event-driven route sync removes it for good.
     health_checks: { passive: { fail_duration: '5s', max_fails: 1 } },
-    ...(Object.keys(extraHeaders).length > 0 ? { headers: { request: { set: extraHeaders } } } : {}),
+    // The request came from the edge over a unix socket, so Caddy cannot tell the client's
+    // address itself: the usual X-Forwarded-* come from what the edge saw.
+    headers: {
+      request: {
+        set: {
+          'X-Forwarded-For': [`{http.request.header.${CLIENT_IP_HEADER}}`],
+          'X-Forwarded-Proto': ['{http.request.header.X-Forwarded-Proto}'],
+          'X-Forwarded-Host': ['{http.request.host}'],
+          ...extraHeaders,
+        },
+        delete: [CLIENT_IP_HEADER],
+      },
+    },
   };
 }
 
@@ -83,9 +114,30 @@ export function routeTable(p: RouteTableParams): CaddyConfig {
     apps: {
       http: {
         servers: {
-          [SERVER_NAME]: { listen: [`:${p.httpPort}`], automatic_https: { disable: true }, routes: [...hostRoutes, ...pathRoutes, notFound] },
+          [SERVER_NAME]: { listen: [p.listen], automatic_https: { disable: true }, routes: [...hostRoutes, ...pathRoutes, notFound] },
         },
       },
     },
+  };
+}
+
+/**
+ * The edge Caddy's whole config: the public port, every request to the routing Caddy. It
+ * depends only on the port and the socket, so a deploy never loads it.
+ */
+export function edgeConfig(p: EdgeParams): CaddyConfig {
+  const toRoutes: Handler = {
+    handler: 'reverse_proxy',
+    upstreams: [{ dial: p.routes }],
+    // While the routing Caddy restarts, requests wait for it rather than fail.
+    load_balancing: { try_duration: '5s', try_interval: '50ms' },
+    // A fresh unix connection per request costs microseconds, and none is ever caught idle
+    // by a reload of the routing Caddy (which closes its idle connections).
+    transport: { protocol: 'http', keep_alive: { enabled: false } },
+    headers: { request: { set: { [CLIENT_IP_HEADER]: ['{http.request.remote.host}'] } } },
+  };
+  return {
+    admin: { listen: p.adminListen },
+    apps: { http: { servers: { [EDGE_SERVER_NAME]: { listen: [`:${p.httpPort}`], automatic_https: { disable: true }, routes: [{ handle: [toRoutes] }] } } } },
   };
 }
