@@ -1,7 +1,6 @@
 // The one composition root: builds config, database, Docker, proxy, logs and the job queue,
 // passes them down, and hands the command line to the CLI. Nothing else constructs these.
 // Server-side modules are loaded only when a command needs them, so client commands start fast.
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +33,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   const { Supervisor } = await import('./domain/processes/supervisor.js');
   const { startSampler } = await import('./domain/metrics/sampler.js');
   const { sweepExpiredPreviews } = await import('./domain/pipelines/previews.js');
+  const { randomBytes } = await import('node:crypto');
   const config = loadConfig(process.env, flags);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = pino({ level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info' });

@@ -3,7 +3,6 @@
 // whose first use costs the CLI ~50 ms of start-up on every command.
 import { createReadStream } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { BerthError, Unavailable, type ErrorCode } from '../errors.js';
 
 export interface RequestOptions {
@@ -40,8 +39,10 @@ export class ApiClient {
   }
 
   /** Sends the request; resolves with the response once its status is 2xx, else throws the server's error. */
-  private send(method: string, path: string, o: RequestOptions = {}, accept = 'application/json', signal?: AbortSignal): Promise<IncomingMessage> {
+  private async send(method: string, path: string, o: RequestOptions = {}, accept = 'application/json', signal?: AbortSignal): Promise<IncomingMessage> {
     const url = this.url(path, o.query);
+    // TLS is loaded only for an https server: most servers are on loopback, and every command pays for what it loads.
+    const request = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
     const headers: Record<string, string> = { Accept: accept, ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) };
     let json: string | undefined;
     if (o.json !== undefined) {
@@ -52,7 +53,7 @@ export class ApiClient {
       headers['Content-Type'] = o.contentType ?? 'application/octet-stream';
     }
     return new Promise((resolve, reject) => {
-      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, agent: false, ...(signal ? { signal } : {}) }, (res) => {
+      const req = request(url, { method, headers, agent: false, ...(signal ? { signal } : {}) }, (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(res);
         readBody(res).then((text) => reject(this.errorFrom(status, text)), reject);

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import * as tar from 'tar';
+import { create as createTar } from 'tar/create';
 
 async function walk(root: string, dir: string, ig: ReturnType<typeof ignore>, out: string[]): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -29,6 +29,6 @@ export async function packDirectory(dir: string): Promise<{ file: string; files:
   const files: string[] = [];
   await walk(dir, dir, ig, files);
   const file = join(tmpdir(), `berth-upload-${process.pid}-${Date.now()}.tar.gz`);
-  await tar.c({ gzip: true, cwd: dir, file, portable: true, follow: false }, files.length > 0 ? files : []);
+  await createTar({ gzip: true, cwd: dir, file, portable: true, follow: false }, files.length > 0 ? files : []);
   return { file, files: files.length, bytes: (await stat(file)).size };
 }
