@@ -24,23 +24,26 @@ export async function upstreamsOf(deps: Deps, containerIds: string[], port: numb
  */
 export async function syncRoutes(deps: Deps, override?: RouteOverride): Promise<void> {
   if (override) deps.routeOverrides.set(override.appId, override.upstreams);
-  // Every app's containers are asked about at once: a switch waits for the slowest, not the sum.
-  const routed = await Promise.all(
-    deps.db.apps.list().map(async (app): Promise<RoutedApp | null> => {
-      let upstreams: string[];
-      const pinned = deps.routeOverrides.get(app.id);
-      if (pinned) {
-        upstreams = pinned;
-      } else {
-        // An app with no running release gets no route at all: its URLs answer with the 404 page.
-        const d = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
-        if (!d || d.status !== 'running' || !d.port) return null;
-        // A release whose containers are all down answers 503 until they are back.
-        upstreams = await upstreamsOf(deps, d.containers, d.port);
-      }
-      return { name: `${app.owner}/${app.name}`, hosts: appHosts(app, deps.config.domain), pathPrefix: appPathPrefix(app), upstreams };
-    }),
-  );
-  const apps = routed.filter((a): a is RoutedApp => a !== null);
-  await deps.proxy.apply(routeTable({ apps, adminListen: deps.config.caddyAdmin, listen: deps.proxy.routesListen }));
+  // Built inside the proxy's queue, from the database as it is when this change applies.
+  await deps.proxy.apply(async () => {
+    // Every app's containers are asked about at once: a switch waits for the slowest, not the sum.
+    const routed = await Promise.all(
+      deps.db.apps.list().map(async (app): Promise<RoutedApp | null> => {
+        let upstreams: string[];
+        const pinned = deps.routeOverrides.get(app.id);
+        if (pinned) {
+          upstreams = pinned;
+        } else {
+          // An app with no running release gets no route at all: its URLs answer with the 404 page.
+          const d = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
+          if (!d || d.status !== 'running' || !d.port) return null;
+          // A release whose containers are all down answers 503 until they are back.
+          upstreams = await upstreamsOf(deps, d.containers, d.port);
+        }
+        return { name: `${app.owner}/${app.name}`, hosts: appHosts(app, deps.config.domain), pathPrefix: appPathPrefix(app), upstreams };
+      }),
+    );
+    const apps = routed.filter((a): a is RoutedApp => a !== null);
+    return routeTable({ apps, adminListen: deps.config.caddyAdmin, listen: deps.proxy.routesListen });
+  });
 }

@@ -4,6 +4,7 @@
 // only changes with the port. Each is started, detached, when nothing answers on its admin
 // address, so apps keep being served while Berth restarts.
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync, closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Unavailable, messageOf } from '../../errors.js';
@@ -50,30 +51,48 @@ class CaddyInstance {
     this.logFile = join(p.stateDir, `${name}.log`);
   }
 
-  admin(method: string, path: string, body?: unknown): Promise<Response> {
-    return fetch(this.base + path, {
-      method,
-      headers: { 'Content-Type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
+  /**
+   * One admin API call on a fresh connection. Caddy replaces its admin server on a config load,
+   * closing the connections it had: a kept-alive one reused for the read-back would be reset.
+   */
+  admin(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; text: string }> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${this.base}${path}`,
+        { method, agent: false, timeout: timeoutMs, headers: payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer from ${this.adminAddress} within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(payload);
     });
   }
 
   async isRunning(): Promise<boolean> {
-    try {
-      const r = await fetch(`${this.base}/config/`, { signal: AbortSignal.timeout(2000) });
-      await r.arrayBuffer();
-      return r.ok;
-    } catch {
-      return false;
-    }
+    return this.admin('GET', '/config/', undefined, 2000).then(
+      (r) => r.status === 200,
+      () => false,
+    );
   }
 
-  /** The config this Caddy runs now. */
+  /** The config this Caddy runs now; asked up to three times, as the admin server may be restarting. */
   async current(): Promise<unknown> {
-    const r = await this.admin('GET', '/config/');
-    if (!r.ok) throw Unavailable(`Caddy (${this.name}) admin API answered ${r.status}`);
-    return r.json();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await this.admin('GET', '/config/');
+        if (r.status !== 200) throw Unavailable(`Caddy (${this.name}) admin API answered ${r.status}`);
+        return JSON.parse(r.text) as unknown;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   }
 
   /** Starts this Caddy from its last applied config, or `initial`, unless it is running. */
@@ -138,14 +157,13 @@ class CaddyInstance {
       if (previous) await this.admin('POST', '/load', previous).catch(() => undefined);
       throw Unavailable(`the proxy rejected the new routes: ${why}`);
     };
-    let r: Response;
+    let r: { status: number; text: string };
     try {
       r = await this.admin('POST', '/load', cfg);
     } catch (e) {
       return fail(messageOf(e));
     }
-    if (!r.ok) return fail(`${r.status} ${(await r.text()).slice(0, 300)}`);
-    await r.arrayBuffer().catch(() => undefined);
+    if (r.status !== 200) return fail(`${r.status} ${r.text.slice(0, 300)}`);
     const now = await this.current().catch(() => null);
     if (canonical(now) !== canonical(cfg)) return fail('the config read back differs from the one sent');
     this.writeConfigFile(cfg);
@@ -183,12 +201,13 @@ export class CaddyProxy {
   }
 
   /**
-   * Loads `cfg` (from routeTable, listening on routesListen) as the routing Caddy's whole
-   * config, one change at a time, then makes sure the edge runs in front of it.
+   * Makes the routing Caddy run the config `build` returns (from routeTable, listening on
+   * routesListen), then makes sure the edge runs in front of it. Changes run one at a time, and
+   * each config is built when its turn comes: two syncs racing never apply an older table last.
    */
-  apply(cfg: CaddyConfig): Promise<void> {
+  apply(build: () => CaddyConfig | Promise<CaddyConfig>): Promise<void> {
     const run = this.queue.then(async () => {
-      await this.routes.apply(cfg);
+      await this.routes.apply(await build());
       // After the routes: a routing Caddy from before the edge existed held the public port.
       await this.edge.apply(edgeConfig({ adminListen: this.p.edgeAdminAddress, httpPort: this.p.httpPort, routes: this.routesListen }));
     });
