@@ -36,8 +36,9 @@ const MAX_SOCKET_PATH = 107;
 /** One Caddy process: its admin API, and the files Berth keeps for it under `name`. */
 class CaddyInstance {
   private readonly base: string;
-  readonly configFile: string;
-  readonly pidFile: string;
+  private readonly configFile: string;
+  /** scripts/demo stop reads it: <state>/<name>.pid. */
+  private readonly pidFile: string;
   private readonly logFile: string;
 
   constructor(
@@ -176,10 +177,10 @@ export class CaddyProxy {
   private readonly edge: CaddyInstance;
   /** Where the routing Caddy listens for the edge. */
   readonly routesListen: string;
-  /** The pid files of the Caddies Berth started (scripts/demo stop reads them). */
-  readonly pidFiles: string[];
+  /** The edge's whole config: fixed for this server's life. */
+  private readonly edgeCfg: CaddyConfig;
 
-  constructor(private readonly p: CaddyParams) {
+  constructor(p: CaddyParams) {
     const socket = join(p.stateDir, 'routes.sock');
     if (socket.length > MAX_SOCKET_PATH) {
       throw Unavailable(`the proxy socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes`, { hint: 'use a shorter BERTH_DATA_DIR' });
@@ -187,17 +188,7 @@ export class CaddyProxy {
     this.routesListen = `unix/${socket}`;
     this.routes = new CaddyInstance('caddy', p.adminAddress, p);
     this.edge = new CaddyInstance('caddy-edge', p.edgeAdminAddress, p);
-    this.pidFiles = [this.routes.pidFile, this.edge.pidFile];
-  }
-
-  /** True when both Caddies answer. */
-  async isRunning(): Promise<boolean> {
-    return (await this.routes.isRunning()) && (await this.edge.isRunning());
-  }
-
-  /** The config the routing Caddy runs now. */
-  current(): Promise<unknown> {
-    return this.routes.current();
+    this.edgeCfg = edgeConfig({ adminListen: p.edgeAdminAddress, httpPort: p.httpPort, routes: this.routesListen });
   }
 
   /**
@@ -209,7 +200,7 @@ export class CaddyProxy {
     const run = this.queue.then(async () => {
       await this.routes.apply(await build());
       // After the routes: a routing Caddy from before the edge existed held the public port.
-      await this.edge.apply(edgeConfig({ adminListen: this.p.edgeAdminAddress, httpPort: this.p.httpPort, routes: this.routesListen }));
+      await this.edge.apply(this.edgeCfg);
     });
     this.queue = run.catch(() => undefined);
     return run;

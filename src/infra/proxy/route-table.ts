@@ -49,7 +49,7 @@ export interface CaddyConfig {
 }
 
 export const SERVER_NAME = 'berth';
-export const EDGE_SERVER_NAME = 'berth-edge';
+const EDGE_SERVER_NAME = 'berth-edge';
 /** The edge tells the routing Caddy who the client is; it always overwrites what a client sent. */
 const CLIENT_IP_HEADER = 'X-Berth-Client-Ip';
 
