@@ -165,7 +165,8 @@ describe('previews from the command line', () => {
     expect(JSON.parse((await server.cli(['preview', 'list', 'shop', '--json'])).stdout)).toHaveLength(1);
     // BERTH_PREVIEW_TTL_HOURS is 18 seconds here.
     await expect.poll(async () => (await get(`${PROXY}/`, { host: 'shop-pr-1.localhost' })).status, { timeout: 60_000, interval: 1000 }).toBe(404);
-    expect(await containersNamed(`${TEST.prefix}-default-shop-pr-1-`)).toEqual([]);
+    // The sweeper unroutes first, then stops the containers (SIGTERM, up to 10 s): wait for that stop.
+    await expect.poll(() => containersNamed(`${TEST.prefix}-default-shop-pr-1-`), { timeout: 20_000, interval: 500 }).toEqual([]);
     await sh('git', ['checkout', '-q', 'main']);
   });
 });
