@@ -40,6 +40,19 @@ export interface Config {
   metricsIntervalSeconds: number;
   /** How long a preview app lives after its last deploy. */
   previewTtlHours: number;
+  /**
+   * Addresses (IPs or CIDR ranges) of proxies in front of the API whose X-Forwarded-For and
+   * X-Forwarded-Proto are believed: the client address for rate limits, https for Secure cookies.
+   */
+  trustedProxies: string[];
+  /**
+   * Whether apps also answer at <domain>/<owner>/<app>. Every path-routed app shares that one
+   * browser origin (cookies, storage, same-origin reads), so it is on by default only for the
+   * local domain `localhost`.
+   */
+  pathRoutes: boolean;
+  /** Lets app containers reach link-local addresses (169.254.0.0/16, cloud instance metadata); by default Berth blocks them and refuses to start if it cannot. */
+  allowLinkLocal: boolean;
 }
 
 /** Where each setting comes from, by name; flags win over the environment. */
@@ -69,6 +82,9 @@ const KEYS = {
   drainSeconds: 'BERTH_DRAIN_SECONDS',
   metricsIntervalSeconds: 'BERTH_METRICS_INTERVAL',
   previewTtlHours: 'BERTH_PREVIEW_TTL_HOURS',
+  trustedProxies: 'BERTH_TRUSTED_PROXIES',
+  pathRoutes: 'BERTH_PATH_ROUTES',
+  allowLinkLocal: 'BERTH_ALLOW_LINK_LOCAL',
 } as const;
 
 export const DEFAULT_IMAGES: BaseImages = {
@@ -89,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigSource = {}): Co
 }
 
 const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+const IP_OR_CIDR_RE = /^(?:(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?|[0-9a-fA-F:]+(?:\/\d{1,3})?)$/;
 const HOST_RE = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 
 /** Validates every setting and throws one Invalid error listing all bad values. */
@@ -129,11 +146,24 @@ export function parseConfig(src: ConfigSource): Config {
   const listenPort = Number(portText);
   if (listenPort < 0 || listenPort > 65535) problems.push(`${KEYS.listen}=${JSON.stringify(listen)}: port out of range`);
 
+  const bool = (key: keyof ConfigSource, fallback: boolean): boolean => {
+    const raw = src[key];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    problems.push(`${KEYS[key]}=${JSON.stringify(raw)}: expected true or false`);
+    return fallback;
+  };
+  const trustedProxies = (src.trustedProxies ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const t of trustedProxies) {
+    if (!IP_OR_CIDR_RE.test(t)) problems.push(`${KEYS.trustedProxies}: ${JSON.stringify(t)} is not an IP address or CIDR range (e.g. 127.0.0.1, 10.0.0.0/8, ::1)`);
+  }
+  const domain = str('domain', 'localhost', HOST_RE, 'a host name such as example.com or localhost').toLowerCase();
+
   const config: Config = {
     dataDir: str('dataDir', '/var/lib/berth', /^\//, 'an absolute path'),
     listenHost,
     listenPort,
-    domain: str('domain', 'localhost', HOST_RE, 'a host name such as example.com or localhost').toLowerCase(),
+    domain,
     httpPort: int('httpPort', 80, 1, 65535),
     caddyAdmin: str('caddyAdmin', '127.0.0.1:2019', /^[^\s:/]+:\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:2019'),
     caddyEdgeAdmin: str('caddyEdgeAdmin', '127.0.0.1:2020', /^[^\s:/]+:\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:2020'),
@@ -156,6 +186,9 @@ export function parseConfig(src: ConfigSource): Config {
     drainSeconds: int('drainSeconds', 5, 0, 3600),
     metricsIntervalSeconds: int('metricsIntervalSeconds', 30, 1, 3600),
     previewTtlHours: num('previewTtlHours', 72, 0.001, 8760),
+    trustedProxies,
+    pathRoutes: bool('pathRoutes', domain === 'localhost'),
+    allowLinkLocal: bool('allowLinkLocal', false),
   };
   if (problems.length > 0) {
     throw Invalid(`invalid configuration:\n  ${problems.join('\n  ')}`);

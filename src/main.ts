@@ -34,9 +34,13 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   const { startSampler } = await import('./domain/metrics/sampler.js');
   const { sweepExpiredPreviews } = await import('./domain/pipelines/previews.js');
   const { randomBytes } = await import('node:crypto');
+  const { guardLinkLocal } = await import('./domain/network/egress.js');
+  const { IptablesFirewall } = await import('./infra/firewall/iptables.js');
   const config = loadConfig(process.env, flags);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = pino({ level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info' });
+  // Before any container starts: app containers must not reach the cloud's instance metadata.
+  const linkLocal = await guardLinkLocal({ firewall: new IptablesFirewall(), logger, allowLinkLocal: config.allowLinkLocal });
   const db = openDb(config.dataDir);
   let instanceId = db.getMeta('instance_id');
   if (!instanceId) {
@@ -65,6 +69,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     const report = await reconcile(deps);
     logger.info({ ...report }, 'reconciled state with Docker and the proxy');
   } catch (e) {
+    linkLocal.stop();
     db.close();
     throw e;
   }
@@ -94,6 +99,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
       await supervisor.stop();
       await sampler.stop();
       clearInterval(sweeper);
+      linkLocal.stop();
       await deps.jobs.idle();
       db.close();
     },
