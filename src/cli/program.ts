@@ -5,6 +5,7 @@ import { BerthError, type ErrorCode } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ApiClient } from './client.js';
 import { serverToken, serverUrl, type CliContext, type HostOps } from './context.js';
+import { sanitizeTerminal } from './output.js';
 
 export const EXIT_CODES: Record<ErrorCode | 'internal', number> = {
   failed: 1,
@@ -69,8 +70,11 @@ export async function buildProgram(ctx: CliContext, args: string[] = []): Promis
 export async function runCli(argv: string[], ops: HostOps): Promise<void> {
   const ctx: CliContext = {
     client: () => new ApiClient(serverUrl(), serverToken()),
-    out: (t) => process.stdout.write(`${t}\n`),
-    err: (t) => process.stderr.write(`${t}\n`),
+    // Everything the CLI prints passes here: app output, build logs, server messages and errors
+    // carry tenants' text, which must not drive the admin's terminal. `--json` output stays
+    // valid: JSON.stringify escapes C0 controls; DEL and C1 inside its strings are dropped.
+    out: (t) => process.stdout.write(`${sanitizeTerminal(t)}\n`),
+    err: (t) => process.stderr.write(`${sanitizeTerminal(t)}\n`),
     ops,
   };
   try {

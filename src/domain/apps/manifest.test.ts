@@ -63,6 +63,29 @@ describe('parseManifest', () => {
     expect(() => parseManifest(text, 'berth.yml')).toThrow(/^berth\.yml: /);
   });
 
+  it.each([
+    ['start', 'node server.js\nRUN touch /x'],
+    ['start', 'node server.js\r'],
+    ['build', 'npm run build\nUSER root'],
+    ['build', 'make\tall'],
+    ['start', 'node \x1b[2Jserver.js'],
+    ['start', 'node\x00 server.js'],
+    ['build', 'make\x7f'],
+    ['start', 'node\u0085server.js'],
+  ])('refuses a %s command with a control character (%j), naming the file and key', (key, command) => {
+    const text = JSON.stringify({ [key]: command });
+    expect(() => parseManifest(text, 'berth.json')).toThrow(`berth.json: ${key} must be one line without control characters`);
+    // The same in YAML, where a quoted scalar carries the escape.
+    expect(() => parseManifest(`${key}: ${JSON.stringify(command)}\n`, 'berth.yml')).toThrow(`berth.yml: ${key} must be one line without control characters`);
+  });
+
+  it('accepts one-line commands with any ordinary text', () => {
+    expect(parseManifest('start: "sh -c \'exec app --name=café ✓\'"\nbuild: npm run build && npm test\n', 'berth.yml')).toMatchObject({
+      start: "sh -c 'exec app --name=café ✓'",
+      build: 'npm run build && npm test',
+    });
+  });
+
   it('reports every problem at once', () => {
     expect(() => parseManifest('port: 0\ncolour: red\n', 'berth.yml')).toThrow(/port.*colour|colour.*port/);
   });

@@ -40,6 +40,21 @@ export const DEFAULT_HEALTHCHECK: HealthCheck = { path: '/', timeoutMs: 3000, at
 export const MANIFEST_FILES = ['berth.yml', 'berth.yaml', 'berth.json'] as const;
 
 export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** C0 (newline, carriage return and tab included), DEL and C1: none belongs in a command. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\x00-\x1f\x7f-\x9f]/;
+const commandProblem = (where: string) => `${where} must be one line without control characters`;
+
+/**
+ * Refuses a command with a control character: a newline in `build:` would start a new line of
+ * the generated Dockerfile. `where` names the file and key, e.g. "berth.yml: start".
+ */
+export function checkCommand(command: string, where: string): string {
+  if (CONTROL_RE.test(command)) throw Invalid(commandProblem(where));
+  return command;
+}
+
 const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Seconds = (max: number) => Type.Number({ minimum: 0, maximum: max });
@@ -98,6 +113,10 @@ export function parseManifest(text: string, file: string): Manifest {
     for (const key of Object.keys(env)) {
       if (!ENV_KEY_RE.test(key)) problems.push(`env.${key}: not a valid variable name (letters, digits and _, not starting with a digit)`);
     }
+  }
+  for (const key of ['start', 'build'] as const) {
+    const command = (raw as Record<string, unknown>)[key];
+    if (typeof command === 'string' && CONTROL_RE.test(command)) problems.push(commandProblem(key));
   }
   if (problems.length > 0) throw Invalid(`${file}: ${problems.join('; ')}`);
   const m = raw as RawManifest;

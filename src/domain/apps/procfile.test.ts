@@ -21,6 +21,17 @@ describe('parseProcfile', () => {
   ])('refuses %j', (text, reason) => {
     expect(() => parseProcfile(text)).toThrow(reason);
   });
+
+  it.each([
+    ['a lone carriage return', 'web: node server.js\rRUN touch /x', 1, 'web'],
+    ['an escape sequence', 'web: node server.js\nworker: echo \x1b]52;c;ZXZpbA==\x07', 2, 'worker'],
+    ['a tab inside the command', 'web: node\tserver.js', 1, 'web'],
+    ['NUL', 'release: migrate\x00', 1, 'release'],
+    ['DEL', 'web: serve\x7f', 1, 'web'],
+    ['a C1 control', 'web: serve\u009b2J', 1, 'web'],
+  ])('refuses a command with %s, naming the line and type', (_what, text, line, type) => {
+    expect(() => parseProcfile(text)).toThrow(`Procfile line ${line}: ${type} must be one line without control characters`);
+  });
 });
 
 describe('parseAppJson', () => {
@@ -40,6 +51,12 @@ describe('parseAppJson', () => {
       postdeploy: 'seed',
       env: { MODE: 'prod', PLAIN: 'x' },
     });
+  });
+
+  it.each(['predeploy', 'postdeploy'])('refuses a %s script with a control character', (key) => {
+    for (const bad of ['migrate\nrm -rf /', 'migrate\r', 'seed \x1b[2J', 'seed\u0090']) {
+      expect(() => parseAppJson(JSON.stringify({ scripts: { [key]: bad } }))).toThrow(`app.json: scripts.${key} must be one line without control characters`);
+    }
   });
 
   it('refuses a bad quantity', () => {

@@ -1,7 +1,7 @@
 // Procfile and Heroku app.json: what processes an app runs and how, so apps written for
 // Heroku or Dokku deploy unchanged. Parsing is pure.
 import { Invalid } from '../../errors.js';
-import type { HealthCheck } from './manifest.js';
+import { checkCommand, type HealthCheck } from './manifest.js';
 
 /** type -> shell command, e.g. { web: 'node server.js', worker: 'node worker.js' } */
 export type Processes = Record<string, string>;
@@ -28,13 +28,13 @@ export function parseProcfile(text: string): Processes {
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = stripInlineComment(raw).trim();
     if (line === '') return;
-    const m = /^([^:\s]+)\s*:\s*(.*)$/.exec(line);
+    const m = /^([^:\s]+)\s*:\s*(.*)$/s.exec(line); // s: a stray \r is the command's, and refused below
     if (!m) throw Invalid(`Procfile line ${i + 1}: expected "type: command"`);
     const [, type, command] = m as unknown as [string, string, string];
     if (!TYPE_RE.test(type)) throw Invalid(`Procfile line ${i + 1}: process type ${JSON.stringify(type)} must be lowercase letters, digits, - or _`);
     if (command.trim() === '') throw Invalid(`Procfile line ${i + 1}: process type ${type} has no command`);
     if (out[type] !== undefined) throw Invalid(`Procfile line ${i + 1}: process type ${type} is defined twice`);
-    out[type] = command.trim();
+    out[type] = checkCommand(command.trim(), `Procfile line ${i + 1}: ${type}`);
   });
   return out;
 }
@@ -78,8 +78,8 @@ export function parseAppJson(text: string): AppJson {
     if (typeof web.interval === 'number') hc.intervalMs = web.interval * 1000;
     out.healthcheck = hc;
   }
-  if (typeof j.scripts?.predeploy === 'string') out.predeploy = j.scripts.predeploy;
-  if (typeof j.scripts?.postdeploy === 'string') out.postdeploy = j.scripts.postdeploy;
+  if (typeof j.scripts?.predeploy === 'string') out.predeploy = checkCommand(j.scripts.predeploy, 'app.json: scripts.predeploy');
+  if (typeof j.scripts?.postdeploy === 'string') out.postdeploy = checkCommand(j.scripts.postdeploy, 'app.json: scripts.postdeploy');
   for (const [k, v] of Object.entries(j.env ?? {})) {
     const value = typeof v === 'string' ? v : (v as { value?: unknown } | null)?.value;
     if (typeof value === 'string') out.env[k] = value;

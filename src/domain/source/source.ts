@@ -1,50 +1,160 @@
 // Getting an app's source onto disk for a build: an uploaded tarball or a git ref, and reading
 // what the source says about itself (its manifest, whether it has a Dockerfile).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+// A source is the tenant's: Berth reads and writes its files without following symbolic links
+// (a link named Procfile or Dockerfile could point anywhere on the host, and Berth runs as root).
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import * as tar from 'tar';
 import { Failed, Invalid, messageOf } from '../../errors.js';
 import { MANIFEST_FILES, parseManifest, type Manifest } from '../apps/manifest.js';
 import type { SourceFiles } from '../stacks/detect.js';
 
-/** Unpacks a gzipped tarball into dir; node-tar refuses absolute paths and `..` escapes. */
+/** The most Berth reads of one file it interprets (manifests, Procfile, package.json). */
+export const SOURCE_FILE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Unpacks a gzipped tarball into dir; node-tar refuses absolute paths, `..` escapes and links
+ * out of dir. Not in strict mode: that rejects at the first problem while entries are still being
+ * written, and the caller's clean-up of dir then fails on them. Problems are collected instead,
+ * and the upload refused once nothing is being written any more.
+ */
 export async function extractUpload(file: string, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
+  const problems: { code: string; message: string; data: Record<string, unknown> }[] = [];
   try {
-    await tar.x({ file, cwd: dir, strict: true, preservePaths: false, noChmod: false });
+    await tar.x({ file, cwd: dir, strict: false, preservePaths: false, noChmod: false, onwarn: (code, message, data) => problems.push({ code, message, data }) });
   } catch (e) {
-    throw Invalid(`the uploaded source is not a readable .tar.gz: ${messageOf(e)}`);
+    problems.push({ code: '', message: messageOf(e), data: {} });
   }
+  const first = problems[0];
+  if (!first) return;
+  // A link that is absolute or climbs out of the source: say so plainly.
+  const entry = first.data.entry as { path?: unknown; type?: unknown } | undefined;
+  if (first.data.linkpath !== undefined && (entry?.type === 'SymbolicLink' || entry?.type === 'Link') && typeof entry.path === 'string') {
+    const kind = entry.type === 'SymbolicLink' ? 'a symbolic link' : 'a hard link';
+    throw Invalid(`${entry.path.slice(0, 200)} is ${kind} out of the source; Berth does not follow links in sources`);
+  }
+  throw Invalid(`the uploaded source is not a readable .tar.gz: ${first.code ? `${first.code}: ` : ''}${first.message}`);
+}
+
+const linkRefused = (rel: string) => Invalid(`${rel} is a symbolic link; Berth does not follow links in sources`, { hint: `replace ${rel} with the file itself` });
+const errnoOf = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+/** What is at `dir/rel`, looked at without following a link; null when nothing is. */
+export function sourceEntry(dir: string, rel: string): 'file' | 'directory' | 'link' | 'other' | null {
+  let st;
+  try {
+    st = lstatSync(join(dir, rel));
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return null;
+    throw Failed(`cannot look at ${rel} in the source (${errnoOf(e) ?? messageOf(e)})`);
+  }
+  return st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+}
+
+/**
+ * The text of the regular file `rel` (a name in `dir`, which the caller has checked), or null
+ * when there is none. Opened with O_NOFOLLOW: a link is refused naming the file, never followed;
+ * so is anything but a regular file, or a file over `maxBytes`.
+ */
+export function readSourceFile(dir: string, rel: string, maxBytes = SOURCE_FILE_MAX_BYTES): string | null {
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+    fd = openSync(join(dir, rel), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return null;
+    if (errnoOf(e) === 'ELOOP') throw linkRefused(rel);
+    throw Failed(`cannot read ${rel} from the source (${errnoOf(e) ?? messageOf(e)})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw Invalid(`${rel} is not a regular file`);
+    if (st.size > maxBytes) throw Invalid(`${rel} is ${st.size} bytes; Berth reads at most ${maxBytes}`);
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Creates `rel` in `dir` with `text`. O_EXCL|O_NOFOLLOW: fails when anything is already there,
+ * a dangling link included, so a generated file can never be written through a link.
+ */
+export function writeSourceFile(dir: string, rel: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(join(dir, rel), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  } catch (e) {
+    if (sourceEntry(dir, rel) === 'link' || errnoOf(e) === 'ELOOP') throw linkRefused(rel);
+    if (errnoOf(e) === 'EEXIST') throw Invalid(`${rel} is already in the source; Berth does not overwrite it`);
+    throw Failed(`cannot write ${rel} into the source (${errnoOf(e) ?? messageOf(e)})`);
+  }
+  try {
+    const buf = Buffer.from(text, 'utf8');
+    let put = 0;
+    while (put < buf.length) put += writeSync(fd, buf, put, buf.length - put);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Refuses the first of `rels` in `dir` that is a link (for files another program reads, such as .dockerignore). */
+export function refuseLinks(dir: string, ...rels: string[]): void {
+  for (const rel of rels) if (sourceEntry(dir, rel) === 'link') throw linkRefused(rel);
 }
 
 /** The manifest found at the root of the source, or null when there is none. */
 export function readManifest(dir: string): Manifest | null {
   for (const f of MANIFEST_FILES) {
-    const p = join(dir, f);
-    if (existsSync(p)) return parseManifest(readFileSync(p, 'utf8'), f);
+    const text = readSourceFile(dir, f);
+    if (text !== null) return parseManifest(text, f);
   }
   return null;
 }
 
-/** A folder's files for stack detection: the text of a regular file, or null. */
+/**
+ * A folder's files for stack detection: the text of a regular file, or null. A link is refused
+ * (never followed), whether Berth reads the file or only asks whether it is there.
+ */
 export function folderFiles(dir: string): SourceFiles {
+  const isFile = (rel: string) => {
+    const kind = sourceEntry(dir, rel);
+    if (kind === 'link') throw linkRefused(rel);
+    return kind === 'file';
+  };
   return {
-    read(rel) {
-      const p = join(dir, rel);
-      try {
-        return statSync(p).isFile() ? readFileSync(p, 'utf8') : null;
-      } catch {
-        return null;
-      }
-    },
+    read: (rel) => (isFile(rel) ? readSourceFile(dir, rel) : null),
+    has: isFile,
   };
 }
 
-/** The app's folder in the source: berth.yml `root:` for monorepos, else the top. */
+/**
+ * The app's folder in the source: berth.yml `root:` for monorepos, else the top. A root that is,
+ * or passes through, a link is refused, and so is one that resolves outside the source.
+ */
 export function appFolder(src: string, root: string | undefined): string {
   if (!root) return src;
-  const dir = join(src, root);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw Failed(`berth.yml names root ${root}, but the source has no such folder`);
+  let dir = src;
+  let walked = '';
+  for (const part of root.split('/').filter((p) => p !== '' && p !== '.')) {
+    walked = walked ? `${walked}/${part}` : part;
+    const kind = sourceEntry(src, walked);
+    if (kind === 'link') throw Invalid(`berth.yml names root ${root}, but ${walked} is a symbolic link; Berth does not follow links in sources`);
+    if (kind !== 'directory') throw Failed(`berth.yml names root ${root}, but the source has no such folder`);
+    dir = join(dir, part);
+  }
+  // The parser already refuses `..` and absolute roots; this is the last word on where it leads.
+  const top = realpathSync(src);
+  const real = realpathSync(dir);
+  if (real !== top && !real.startsWith(top + sep)) throw Invalid(`berth.yml names root ${root}, which leads outside the source`);
   return dir;
 }

@@ -5,7 +5,7 @@ import { loadTemplates } from './templates.js';
 const templates = loadTemplates();
 const images = { base: 'berth/base:bookworm', node: 'berth/node:bookworm', python: 'berth/python:bookworm', go: 'berth/go:bookworm', static: 'berth/static:bookworm' };
 const opts: DetectOptions = { images, port: 8080 };
-const files = (map: Record<string, string>): SourceFiles => ({ read: (p) => map[p] ?? null });
+const files = (map: Record<string, string>): SourceFiles => ({ read: (p) => map[p] ?? null, has: (p) => p in map });
 const detect = (map: Record<string, string>, o: Partial<DetectOptions> = {}) => detectStack(files(map), templates, { ...opts, ...o });
 
 describe('detectStack: the order', () => {
@@ -105,5 +105,21 @@ describe('detectStack: Python, Go, static', () => {
 
   it('fails a Python app with nothing to start', () => {
     expect(() => detect({ 'requirements.txt': '' })).toThrow(/no start command for this Python app/);
+  });
+});
+
+describe('detectStack: commands go into the Dockerfile only as one line', () => {
+  // berth.yml start:/build: are refused by its parser (manifest.test.ts); these come from the source's files.
+  it.each([
+    ['a Procfile web: line', { Procfile: 'web: node server.js\rRUN touch /x' }, /Procfile line 1: web must be one line without control characters/],
+    ['package.json scripts.start', { 'package.json': JSON.stringify({ scripts: { start: 'node s.js\nUSER root' } }) }, /package\.json: scripts\.start must be one line without control characters/],
+    ['package.json main', { 'package.json': JSON.stringify({ main: 's.js\x1b[2J' }) }, /package\.json: main must be one line without control characters/],
+  ])('refuses a control character in %s', (_what, map, reason) => {
+    expect(() => detect({ 'package.json': '{}', ...map })).toThrow(reason);
+  });
+
+  it('keeps ordinary one-line commands, quoted into CMD', () => {
+    const d = detect({ 'package.json': JSON.stringify({ scripts: { start: 'node server.js --name "café"' } }) }).dockerfile!;
+    expect(d).toContain('CMD ["sh","-c","exec node server.js --name \\"café\\""]');
   });
 });

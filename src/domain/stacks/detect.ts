@@ -4,6 +4,7 @@
 // The result is a Dockerfile rendered from the templates in templates/. Pure: it reads files
 // through `SourceFiles` and never touches Docker.
 import { Failed, Invalid } from '../../errors.js';
+import { checkCommand } from '../apps/manifest.js';
 import { parseProcfile } from '../apps/procfile.js';
 
 export type Runtime = 'node' | 'python' | 'go' | 'static';
@@ -12,6 +13,8 @@ export type Stack = 'dockerfile' | Runtime;
 export interface SourceFiles {
   /** The text of a file relative to the app root, or null when there is none. */
   read(path: string): string | null;
+  /** Whether the file is there, without reading it (lock files can be large). */
+  has(path: string): boolean;
 }
 
 export interface StackImages {
@@ -67,7 +70,7 @@ function procfileWeb(files: SourceFiles): string | undefined {
 
 /** Decides the stack and renders its Dockerfile; throws Failed listing what was looked for. */
 export function detectStack(files: SourceFiles, templates: Templates, o: DetectOptions): StackPlan {
-  if (files.read('Dockerfile') !== null) return { stack: 'dockerfile', label: 'Dockerfile', notes: [] };
+  if (files.has('Dockerfile')) return { stack: 'dockerfile', label: 'Dockerfile', notes: [] };
   const runtime = o.runtime ?? guessRuntime(files);
   if (!runtime) {
     throw Failed(`cannot tell how to build this app: no Dockerfile, and no known stack (Berth looked for ${LOOKED_FOR})`, {
@@ -87,12 +90,12 @@ export function detectStack(files: SourceFiles, templates: Templates, o: DetectO
 }
 
 function guessRuntime(files: SourceFiles): Runtime | undefined {
-  if (files.read('package.json') !== null) return 'node';
-  if (files.read('requirements.txt') !== null || files.read('pyproject.toml') !== null) return 'python';
-  const web = files.read('Procfile') !== null ? procfileWeb(files) : undefined;
+  if (files.has('package.json')) return 'node';
+  if (files.has('requirements.txt') || files.has('pyproject.toml')) return 'python';
+  const web = files.has('Procfile') ? procfileWeb(files) : undefined;
   if (web && /(^|\s|\/)(python3?|gunicorn|uvicorn|flask|django-admin|hypercorn|waitress-serve)(\s|$)/.test(web)) return 'python';
-  if (files.read('go.mod') !== null) return 'go';
-  if (files.read('index.html') !== null) return 'static';
+  if (files.has('go.mod')) return 'go';
+  if (files.has('index.html')) return 'static';
   return undefined;
 }
 
@@ -110,9 +113,9 @@ function node(files: SourceFiles, template: string, o: DetectOptions): StackPlan
     throw Invalid(`package.json cannot be parsed: ${(e as Error).message}`);
   }
   const notes: string[] = [];
-  const hasNpmLock = files.read('package-lock.json') !== null || files.read('npm-shrinkwrap.json') !== null;
-  const hasYarnLock = files.read('yarn.lock') !== null;
-  const hasPnpmLock = files.read('pnpm-lock.yaml') !== null;
+  const hasNpmLock = files.has('package-lock.json') || files.has('npm-shrinkwrap.json');
+  const hasYarnLock = files.has('yarn.lock');
+  const hasPnpmLock = files.has('pnpm-lock.yaml');
   let pm: 'npm' | 'yarn' | 'pnpm' = 'npm';
   if (hasNpmLock) {
     pm = 'npm';
@@ -121,16 +124,16 @@ function node(files: SourceFiles, template: string, o: DetectOptions): StackPlan
   else if (hasPnpmLock) pm = 'pnpm';
 
   const build = o.build ?? (pkg.scripts?.build ? `${pm === 'npm' ? 'npm' : pm === 'yarn' ? 'npx --yes yarn@1' : 'npx --yes pnpm@8'} run build` : undefined);
-  const lockfile = { npm: hasNpmLock ? (files.read('package-lock.json') !== null ? 'package-lock.json' : 'npm-shrinkwrap.json') : '', yarn: 'yarn.lock', pnpm: 'pnpm-lock.yaml' }[pm];
+  const lockfile = { npm: hasNpmLock ? (files.has('package-lock.json') ? 'package-lock.json' : 'npm-shrinkwrap.json') : '', yarn: 'yarn.lock', pnpm: 'pnpm-lock.yaml' }[pm];
   const prod = !build; // a build step needs devDependencies; they are pruned after it
   const install = {
     npm: hasNpmLock ? `npm ci${prod ? ' --omit=dev' : ''}` : `npm install${prod ? ' --omit=dev' : ''}`,
     yarn: `npx --yes yarn@1 install --frozen-lockfile${prod ? ' --production' : ''}`,
     pnpm: `npx --yes pnpm@8 install --frozen-lockfile${prod ? ' --prod' : ''}`,
   }[pm];
-  const manifests = ['package.json', ...(lockfile ? [lockfile] : []), ...(files.read('.npmrc') !== null ? ['.npmrc'] : [])];
+  const manifests = ['package.json', ...(lockfile ? [lockfile] : []), ...(files.has('.npmrc') ? ['.npmrc'] : [])];
 
-  const start = o.start ?? procfileWeb(files) ?? pkg.scripts?.start ?? (pkg.main ? `node ${pkg.main}` : files.read('server.js') !== null ? 'node server.js' : files.read('index.js') !== null ? 'node index.js' : undefined);
+  const start = o.start ?? procfileWeb(files) ?? packageStart(pkg) ?? (files.has('server.js') ? 'node server.js' : files.has('index.js') ? 'node index.js' : undefined);
   if (!start) {
     throw Failed('no start command for this Node.js app: Berth looked for start: in berth.yml, a Procfile web: line, scripts.start and main in package.json, server.js and index.js', {
       hint: 'add "start": "node server.js" to the scripts in package.json',
@@ -160,16 +163,23 @@ function node(files: SourceFiles, template: string, o: DetectOptions): StackPlan
   };
 }
 
+/** package.json's start command: scripts.start, else `node <main>`; refused when not one line. */
+function packageStart(pkg: PackageJson): string | undefined {
+  if (pkg.scripts?.start) return checkCommand(String(pkg.scripts.start), 'package.json: scripts.start');
+  if (pkg.main) return `node ${checkCommand(String(pkg.main), 'package.json: main')}`;
+  return undefined;
+}
+
 function python(files: SourceFiles, template: string, o: DetectOptions): StackPlan {
   const requirements = (files.read('requirements.txt') ?? '')
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())
     .filter(Boolean);
-  const hasPyproject = files.read('pyproject.toml') !== null;
+  const hasPyproject = files.has('pyproject.toml');
   const install = ['python3 -m venv /app/.venv'];
   if (requirements.length > 0) install.push('pip install --no-cache-dir -r requirements.txt');
   const start =
-    o.start ?? procfileWeb(files) ?? ['app.py', 'main.py', 'server.py', 'wsgi.py'].map((f) => (files.read(f) !== null ? `python3 ${f}` : undefined)).find(Boolean);
+    o.start ?? procfileWeb(files) ?? ['app.py', 'main.py', 'server.py', 'wsgi.py'].map((f) => (files.has(f) ? `python3 ${f}` : undefined)).find(Boolean);
   if (!start) {
     throw Failed('no start command for this Python app: Berth looked for start: in berth.yml, a Procfile web: line, app.py, main.py, server.py and wsgi.py', {
       hint: 'add a Procfile with a line such as "web: python3 app.py"',
@@ -188,7 +198,7 @@ function python(files: SourceFiles, template: string, o: DetectOptions): StackPl
 }
 
 function go(files: SourceFiles, template: string, o: DetectOptions): StackPlan {
-  const manifests = ['go.mod', ...(files.read('go.sum') !== null ? ['go.sum'] : [])];
+  const manifests = ['go.mod', ...(files.has('go.sum') ? ['go.sum'] : [])];
   return {
     stack: 'go',
     label: 'Go',
