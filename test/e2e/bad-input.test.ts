@@ -63,14 +63,14 @@ describe('bad names', () => {
     ['A B', /app name "A B" is not allowed/],
     ['a'.repeat(64), /64 characters long; the limit is 30/],
   ])('refuses %j with a 400 and creates nothing', async (name, reason) => {
-    const a = await api('POST', `/api/v1/apps/${encodeURIComponent(name)}/deploys?create=true&wait=true`, { git: { url: 'https://example.com/x.git', ref: 'main' } });
+    const a = await api('POST', `/api/v1/apps/${encodeURIComponent(name)}/deploys?create=true&wait=true`, { git: { url: 'https://127.0.0.1:9/x.git', ref: 'main' } });
     expectOneLineReason(a, 400, reason);
     const apps = (await api('GET', '/api/v1/apps')).body as unknown as unknown[];
     expect(apps).toEqual([]);
   });
 
   it('the CLI says why and exits 2', async () => {
-    const r = await server.cli(['deploy', '--app', '../x', '--git', 'https://example.com/x.git']);
+    const r = await server.cli(['deploy', '--app', '../x', '--git', 'https://127.0.0.1:9/x.git']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: app name "\.\.\/x" is not allowed/);
   });

@@ -1,19 +1,20 @@
 // The build half of a deploy: get the source, read what it says about itself (berth.yml,
 // Procfile, app.json), and build its image — or reuse one built from the same inputs.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, Failed, messageOf } from '../../errors.js';
-import { cloneRepo } from '../../infra/git/git.js';
+import { cloneRepo, redactUrl } from '../../infra/git/git.js';
 import { checkGrants } from '../apps/app-domains.js';
 import type { Manifest } from '../apps/manifest.js';
 import { parseAppJson, parseProcfile, type AppJson, type Processes } from '../apps/procfile.js';
 import type { Deps } from '../context.js';
-import { appFolder, extractUpload, folderFiles, readManifest } from '../source/source.js';
+import { appFolder, extractUpload, folderFiles, readManifest, readSourceFile, refuseLinks, sourceEntry, writeSourceFile } from '../source/source.js';
 import { detectStack } from '../stacks/detect.js';
 import { loadTemplates } from '../stacks/templates.js';
 import { imageRepo } from './cleanup.js';
 import { uploadPath, type DeploySource } from './deploy-source.js';
+import { admitImage, checkDockerfile, isLocalGitUrl } from './source-policy.js';
 import { transitionBuild } from './states.js';
 
 export interface BuildParams {
@@ -39,10 +40,12 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
   transitionBuild(deps.db, p.buildId, 'fetching');
 
   if (p.source.kind === 'image') {
-    const found = await deps.docker.image(p.source.image);
+    // Without localSources: the owner's own, a base image or a registry's (pulled now); tagged
+    // by the id checked, so nothing can move the name in between.
+    const found = p.source.localSources ? await deps.docker.image(p.source.image) : await admitImage(deps, app.owner, p.source.image, log);
     if (!found) throw Failed(`image ${p.source.image} is not on this host`, { hint: 'build or pull it first, or push it to a registry the host can reach' });
     // Tag it as this app's own, so cleanup removes Berth's tag and never the user's image.
-    await deps.docker.tagImage(p.source.image, imageRepo(deps, app), tag);
+    await deps.docker.tagImage(p.source.localSources ? p.source.image : found.id, imageRepo(deps, app), tag);
     log(`-----> using image ${p.source.image}`);
     transitionBuild(deps.db, p.buildId, 'succeeded', { image });
     return { image, processes: p.source.processes ?? { web: '' } };
@@ -54,13 +57,20 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
     log('-----> unpacking uploaded source');
     [sourceId] = await Promise.all([fileDigest(uploadPath(deps, p.buildId)), extractUpload(uploadPath(deps, p.buildId), src)]);
   } else {
-    log(`-----> fetching ${p.source.url} at ${p.source.ref}`);
-    sourceId = await cloneRepo({ url: p.source.url, ref: p.source.ref, dir: src });
+    log(`-----> fetching ${redactUrl(p.source.url)} at ${p.source.ref}`);
+    sourceId = await cloneRepo({
+      url: p.source.url,
+      ref: p.source.ref,
+      dir: src,
+      allowFile: p.source.localSources === true && isLocalGitUrl(p.source.url),
+      knownHosts: join(deps.config.dataDir, 'ssh', 'known_hosts'),
+    });
     log(`       commit ${sourceId}`);
   }
   const manifest = readManifest(src);
   const dir = appFolder(src, manifest?.root);
-  const appJson = existsSync(join(dir, 'app.json')) ? parseAppJson(readFileSync(join(dir, 'app.json'), 'utf8')) : undefined;
+  const appJsonText = readSourceFile(dir, 'app.json');
+  const appJson = appJsonText === null ? undefined : parseAppJson(appJsonText);
   applySettings(deps, p.appId, manifest, appJson, log);
   const processes = readProcesses(dir, appJson);
   if (Object.keys(processes).length > 1 || processes.web !== '') log(`       processes: ${Object.keys(processes).join(', ')}`);
@@ -73,15 +83,20 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
     port: deps.db.apps.get(p.appId)!.port ?? 8080,
   });
   if (plan.dockerfile) {
-    writeFileSync(join(dir, 'Dockerfile'), plan.dockerfile);
-    if (!existsSync(join(dir, '.dockerignore'))) writeFileSync(join(dir, '.dockerignore'), loadTemplates().dockerignore);
+    writeSourceFile(dir, 'Dockerfile', plan.dockerfile);
+    if (sourceEntry(dir, '.dockerignore') === null) writeSourceFile(dir, '.dockerignore', loadTemplates().dockerignore);
     log(`-----> detected ${plan.label}: generated a Dockerfile (see it with \`berth generate\`)`);
   }
   for (const n of plan.notes) log(`       note: ${n}`);
+  // The builder reads .dockerignore itself, following links: refuse one here.
+  refuseLinks(dir, '.dockerignore');
 
   // Dockerfiles may name Berth's base images through these build arguments.
   const i = deps.config.images;
   const buildArgs = { BERTH_IMAGE_BASE: i.base, BERTH_IMAGE_NODE: i.node, BERTH_IMAGE_PYTHON: i.python, BERTH_IMAGE_GO: i.go, BERTH_IMAGE_STATIC: i.static };
+  // Every image the Dockerfile makes the builder read must be one this deploy may use (another
+  // owner's is refused; a registry's is pulled now): the shared engine builds with pull off.
+  if (!p.source.localSources) await checkDockerfile(deps, app.owner, dir, buildArgs, log);
   const built = { processes, ...(appJson?.postdeploy ? { postdeploy: appJson.postdeploy } : {}) };
   // Same source, same build arguments and same base images build the same image: reuse it.
   const baseIds = await Promise.all(Object.values(buildArgs).map(async (ref) => (await deps.docker.image(ref))?.id ?? 'none'));
@@ -121,8 +136,8 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
 
 /** Procfile processes (app.json's predeploy as the release command when it has none), else web = CMD. */
 function readProcesses(src: string, appJson: AppJson | undefined): Processes {
-  const file = join(src, 'Procfile');
-  const processes = existsSync(file) ? parseProcfile(readFileSync(file, 'utf8')) : {};
+  const procfile = readSourceFile(src, 'Procfile');
+  const processes = procfile === null ? {} : parseProcfile(procfile);
   if (!processes.release && appJson?.predeploy) processes.release = appJson.predeploy;
   const running = Object.keys(processes).filter((t) => t !== 'release');
   if (running.length === 0) processes.web = '';

@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, messageOf } from '../../errors.js';
 import type { DeploymentRow, ReleaseRow } from '../../infra/db/rows.js';
+import { redactUrl } from '../../infra/git/git.js';
 import { resolveHealthCheck } from '../apps/manifest.js';
 import { readConfig, sealSnapshot, storeConfig } from '../config-vars/config-service.js';
 import type { Deps } from '../context.js';
@@ -41,9 +42,10 @@ export async function runDeploy(deps: Deps, p: RunDeployParams): Promise<Deploym
     log(` !     ${reason}`);
     await failDeploy(deps, p, reason, made).catch((err: unknown) => deps.logger.error({ err }, 'cleanup after a failed deploy failed'));
   } finally {
-    await rm(workDir, { recursive: true, force: true });
-    await rm(uploadPath(deps, p.buildId), { force: true });
+    // The log ends whatever the clean-up meets: a follower (the CLI) waits for that end.
     deps.logs.close(key);
+    await rm(workDir, { recursive: true, force: true, maxRetries: 3 }).catch((e: unknown) => deps.logger.warn({ err: e, workDir }, 'could not remove a build folder'));
+    await rm(uploadPath(deps, p.buildId), { force: true }).catch((e: unknown) => deps.logger.warn({ err: e }, 'could not remove an upload'));
   }
   return deps.db.deployments.get(p.deploymentId)!;
 }
@@ -122,7 +124,7 @@ async function releasePhase(
 function describeSource(p: RunDeployParams): string {
   const s = p.source;
   if (s.kind === 'image') return s.note ?? `deploy of image ${s.image}`;
-  if (s.kind === 'git') return `deploy of ${s.url} at ${s.ref}`;
+  if (s.kind === 'git') return `deploy of ${redactUrl(s.url)} at ${s.ref}`;
   return `deploy of uploaded source (build #${p.buildId})`;
 }
 

@@ -3,12 +3,13 @@
 import { rename } from 'node:fs/promises';
 import { Invalid, NotFound } from '../../errors.js';
 import type { AppRow, BuildRow, DeploymentRow } from '../../infra/db/rows.js';
-import { validateGitRef, validateGitUrl } from '../../infra/git/git.js';
+import { redactUrl } from '../../infra/git/git.js';
 import { getApp, insertApp, parseAppRef } from '../apps/app-service.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from '../apps/names.js';
 import type { Deps } from '../context.js';
 import { runDeploy } from './deploy-runner.js';
 import { logKey, uploadPath, type DeploySource } from './deploy-source.js';
+import { checkGitSource, imageScope, planImage, validateImageRef } from './source-policy.js';
 
 export type { DeploySource } from './deploy-source.js';
 
@@ -17,6 +18,12 @@ export interface StartDeployParams {
   /** Create the app if it does not exist yet, under this owner. */
   create?: { owner?: string } | undefined;
   source: DeploySource;
+  /**
+   * Lets this deploy use local git paths and any image on this host: admins, and Berth's own
+   * re-deploys it has checked. Default false: network git URLs, and images of the app's own
+   * owner, Berth's base images or a registry's (see source-policy.ts).
+   */
+  localSources?: boolean;
 }
 
 export interface StartedDeploy {
@@ -25,15 +32,6 @@ export interface StartedDeploy {
   deployment: DeploymentRow;
   /** Settles with the final deployment row when the deploy has finished, well or not. */
   done: Promise<DeploymentRow>;
-}
-
-const IMAGE_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
-
-export function validateImageRef(image: unknown): string {
-  if (typeof image !== 'string' || !IMAGE_RE.test(image) || image.length > 255) {
-    throw Invalid(`image ${JSON.stringify(String(image).slice(0, 80))} is not a valid image reference (e.g. registry:5000/team/app:1.2)`);
-  }
-  return image;
 }
 
 /** Validates, records and queues a deploy; the returned `done` settles when it has finished. */
@@ -48,13 +46,19 @@ export async function startDeploy(deps: Deps, p: StartDeployParams): Promise<Sta
     throw Invalid(`app name ${JSON.stringify(p.appName.slice(0, 80))} is not allowed: name an app as app or owner/app, each 2-30 lowercase letters, digits and single dashes`);
   }
   const owner = p.create ? validateOwnerName(ref.owner ?? p.create.owner ?? DEFAULT_OWNER) : ref.owner;
+  const localSources = p.localSources === true;
+  // What is stored and shown of the source: never a git URL's user and password.
   let sourceText: string;
   switch (p.source.kind) {
-    case 'git':
-      sourceText = `${validateGitUrl(p.source.url)}#${validateGitRef(p.source.ref)}`;
+    case 'git': {
+      const git = checkGitSource(p.source.url, p.source.ref, { localSources });
+      sourceText = `${redactUrl(git.url)}#${git.ref}`;
       break;
+    }
     case 'image':
       sourceText = validateImageRef(p.source.image);
+      // Refused here by name; build-phase.ts resolves (or pulls) it and checks again.
+      if (!localSources) planImage(sourceText, imageScope(deps, owner ?? getApp(deps, name).owner));
       break;
     case 'upload':
       sourceText = p.source.label ?? 'upload';
@@ -79,7 +83,8 @@ export async function startDeploy(deps: Deps, p: StartDeployParams): Promise<Sta
   }
   deps.logs.open(logKey(deployment.id));
   deps.logs.append(logKey(deployment.id), `-----> deploy #${deployment.id} of ${name} from ${sourceText}`);
-  const source = p.source;
+  // The full source (a git URL with its password) stays in memory, for the job only.
+  const source: DeploySource = { ...p.source, localSources };
   const done = deps.jobs.run(`app-${app.id}`, () => runDeploy(deps, { appId: app.id, buildId: build.id, deploymentId: deployment.id, source }));
   return { app, build, deployment, done };
 }

@@ -3,8 +3,9 @@
 import { join } from 'node:path';
 import type { Deps } from '../context.js';
 
-export type DeploySource =
+export type DeploySource = (
   | { kind: 'upload'; file: string; /** What the tarball is, e.g. "git push <sha>". */ label?: string }
+  /** `url` may carry a user and password: it lives only here, in memory, for the clone; what is stored or shown is redacted. */
   | { kind: 'git'; url: string; ref: string }
   | {
       kind: 'image';
@@ -17,7 +18,11 @@ export type DeploySource =
       processes?: Record<string, string>;
       /** A restart: the same release in new containers, recorded without a new version. */
       restartOf?: number;
-    };
+    }
+) & {
+  /** Set by startDeploy from StartDeployParams.localSources (whatever a caller put here): lifts source-policy.ts for this job. */
+  localSources?: boolean;
+};
 
 export const logKey = (deploymentId: number): string => `deployment-${deploymentId}`;
 export const uploadPath = (deps: Deps, buildId: number): string => join(deps.config.dataDir, 'uploads', `build-${buildId}.tar.gz`);

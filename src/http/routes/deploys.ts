@@ -35,7 +35,7 @@ export const deployRoutes =
         const { git, image } = req.body;
         if ((git ? 1 : 0) + (image ? 1 : 0) !== 1) throw Invalid('give exactly one source: git {url, ref} or image');
         const source: DeploySource = git ? { kind: 'git', url: git.url, ref: git.ref ?? 'main' } : { kind: 'image', image: image! };
-        const started = await startDeploy(deps, { appName: req.params.app, create: req.query.create ? { owner: req.query.owner } : undefined, source });
+        const started = await startDeploy(deps, { appName: req.params.app, create: req.query.create ? { owner: req.query.owner } : undefined, source, localSources: req.principal?.user.role === 'admin' });
         const { code, body } = await deployAnswer(deps, started, req.query.wait);
         return reply.status(code).send(body);
       },
@@ -69,6 +69,7 @@ export const deployRoutes =
             appName: req.params.app,
             create: req.query.create ? { owner: req.query.owner } : undefined,
             source: { kind: 'upload', file: tmp, ...(req.query.source ? { label: req.query.source } : {}) },
+            localSources: req.principal?.user.role === 'admin',
           });
           const { code, body: out } = await deployAnswer(deps, started, req.query.wait);
           return await reply.status(code).send(out);
@@ -80,7 +81,7 @@ export const deployRoutes =
 
     app.get(
       '/deployments/:id',
-      { schema: { summary: 'Show a deployment', tags: ['deploys'], params: IdParams, response: { 200: Deployment, 404: ErrorBody } } },
+      { config: { acts: 'deployment' }, schema: { summary: 'Show a deployment', tags: ['deploys'], params: IdParams, response: { 200: Deployment, 404: ErrorBody } } },
       async (req) => {
         const d = deps.db.deployments.get(req.params.id);
         if (!d) throw NotFound(`deployment #${req.params.id} does not exist`);

@@ -55,6 +55,8 @@ export interface ImageInfo {
   tags: string[];
   labels: Record<string, string>;
   exposedPorts: number[];
+  /** ONBUILD triggers: instructions that run in any build starting FROM this image. */
+  onBuild?: string[];
 }
 
 export interface BuildParams {
@@ -186,11 +188,35 @@ export class DockerEngine {
         .filter((k) => k.endsWith('/tcp') || !k.includes('/'))
         .map((k) => Number.parseInt(k, 10))
         .filter((n) => Number.isInteger(n));
-      return { id: i.Id, tags: i.RepoTags ?? [], labels: i.Config?.Labels ?? {}, exposedPorts: ports };
+      return { id: i.Id, tags: i.RepoTags ?? [], labels: i.Config?.Labels ?? {}, exposedPorts: ports, onBuild: i.Config?.OnBuild ?? [] };
     } catch (e) {
       if (isNotFound(e)) return null;
       throw e;
     }
+  }
+
+  /**
+   * Pulls `ref` (name:tag or name@digest, never untagged: that would pull every tag) from its
+   * registry with no credentials: only what the registry gives anyone. Throws Failed.
+   */
+  async pull(ref: string): Promise<void> {
+    let failure: string | undefined;
+    try {
+      const stream = await this.docker.createImage({ fromImage: ref });
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null) => (err ? reject(err) : resolve()),
+          (ev: BuildEvent) => {
+            const error = ev.errorDetail?.message ?? ev.error;
+            if (error) failure = error.trim();
+          },
+        );
+      });
+    } catch (e) {
+      failure = messageOf(e);
+    }
+    if (failure) throw Failed(`cannot pull ${ref}: ${failure}`);
   }
 
   /** Images whose name matches the pattern (Docker's reference filter, globs allowed), e.g. berth/acme/shop. */

@@ -1,9 +1,14 @@
 // Serves git's smart HTTP protocol by running `git http-backend` (CGI) for one request:
 // the request body streams into it, its headers and body stream back. Callers authenticate
-// and authorize first; `env` carries what the repository's hooks need.
+// and authorize first; `env` carries what the repository's hooks need. Like every git Berth
+// runs, it gets an empty HOME of its own and no system or global config (see gitEnv).
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { gitEnv } from './git.js';
 
 export interface BackendRequest {
   projectRoot: string;
@@ -22,10 +27,12 @@ export interface BackendRequest {
 
 export function runHttpBackend(r: BackendRequest, body: Readable | IncomingMessage, res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    // Root's ~/.gitconfig could set core.hooksPath or receive.* for every repository: an empty
+    // HOME per request (removed when git is done), inherited by the hook, keeps it out.
+    const home = mkdtempSync(join(tmpdir(), 'berth-git-home-'));
     const child = spawn('git', ['http-backend'], {
       env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/root',
+        ...gitEnv({ home, path: process.env.PATH }),
         GIT_PROJECT_ROOT: r.projectRoot,
         GIT_HTTP_EXPORT_ALL: '1',
         PATH_INFO: r.pathInfo,
@@ -66,6 +73,7 @@ export function runHttpBackend(r: BackendRequest, body: Readable | IncomingMessa
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
     child.on('close', () => {
+      rmSync(home, { recursive: true, force: true });
       if (!headersDone) {
         res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.write(`git http-backend failed: ${stderr.trim()}\n`);
