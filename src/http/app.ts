@@ -30,6 +30,8 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
     loggerInstance: logger,
     bodyLimit: 1024 * 1024,
     disableRequestLogging: false,
+    // Only the proxies the operator names are believed about the client's address and scheme.
+    trustProxy: deps.config.trustedProxies.length > 0 ? deps.config.trustedProxies : false,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -80,6 +82,6 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
   await app.register(gitRoutes(deps, loginLimiter));
   await app.register(hookRoutes(deps, loginLimiter));
   await installWeb(app);
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,7 +1,7 @@
-// Authentication for the API: every request under /api but the public ones carries a bearer
-// token or the dashboard's session cookie (whose changes must carry its CSRF token); the caller
-// becomes `req.principal`. Failed attempts are rate-limited per client address, and viewers
-// may only read. The dashboard's static files outside /api are public: they hold no data.
+// Authentication for the API, decided on the route Fastify matched (never on the raw URL, whose
+// spelling the router decodes): every route needs a bearer token or the dashboard's session
+// cookie (whose changes must carry its CSRF token) unless it declares `config.auth` 'public'
+// or 'self' (it checks its own credentials: git remotes, webhooks). Viewers may only read.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../domain/context.js';
 import { checkCsrf, SESSION_COOKIE, sessionPrincipal } from '../domain/users/sessions.js';
@@ -9,6 +9,14 @@ import { authenticate, mayWrite, type Principal } from '../domain/users/tokens.j
 import { Forbidden, RateLimited, Unauthorized, isBerthError } from '../errors.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call: a user (the default), anyone ('public'), or whoever the handler itself accepts ('self'). */
+    auth?: 'public' | 'self';
+    /** A change a viewer may make too: their own tokens, session and password. */
+    viewerMay?: boolean;
+    /** What the route's :id names; the caller must be allowed to see its app. */
+    acts?: 'deployment' | 'build';
+  }
   interface FastifyRequest {
     principal: Principal | null;
     /** Set when the caller came with a session cookie rather than a token. */
@@ -16,32 +24,47 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC = new Set(['GET /api/v1/health', 'POST /api/v1/session']);
 const MAX_FAILURES = 10;
 const WINDOW_MS = 60_000;
 
-/** Failed authentications per client address in a sliding minute. */
+/**
+ * Failed authentications per key (a client address, or an app's webhook and an address) in a
+ * sliding minute. It never refuses valid credentials: a blocked key still has its credentials
+ * checked, and only a failure is answered 429, so a flood of bad tokens from one proxy address
+ * cannot lock out the good ones behind it.
+ */
 export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();
 
   blocked(key: string, now = Date.now()): boolean {
     const recent = (this.failures.get(key) ?? []).filter((t) => now - t < WINDOW_MS);
-    this.failures.set(key, recent);
+    if (recent.length === 0) this.failures.delete(key);
+    else this.failures.set(key, recent);
     return recent.length >= MAX_FAILURES;
   }
 
   /**
-   * Runs a login attempt from `key`: refused while the address is blocked, and counted as a
-   * failure when it ends Unauthorized.
+   * Runs an attempt to authenticate from `key`. Success passes whatever came before; an
+   * Unauthorized counts as a failure and becomes 429 once the key has too many.
    */
   async guard<T>(key: string, attempt: () => T | Promise<T>, refusal = 'too many failed logins from this address; try again in a minute'): Promise<T> {
-    if (this.blocked(key)) throw RateLimited(refusal);
     try {
       return await attempt();
     } catch (e) {
-      if (isBerthError(e) && e.code === 'unauthorized') this.fail(key);
-      throw e;
+      if (!isBerthError(e) || e.code !== 'unauthorized') throw e;
+      const wasBlocked = this.blocked(key);
+      this.fail(key);
+      throw wasBlocked ? RateLimited(refusal) : e;
     }
+  }
+
+  /**
+   * For password logins, where checking while blocked would tell a guesser which password is
+   * right: refused before checking once `key` has too many failures.
+   */
+  async guardGuessable<T>(key: string, attempt: () => T | Promise<T>, refusal: string): Promise<T> {
+    if (this.blocked(key)) throw RateLimited(refusal);
+    return this.guard(key, attempt, refusal);
   }
 
   fail(key: string, now = Date.now()): void {
@@ -60,35 +83,39 @@ function bearer(req: FastifyRequest): string | undefined {
   return m[1];
 }
 
-/** Installs authentication; returns the failure limiter the login route shares. */
+/** Whether the matched route needs a user: every route does unless it says otherwise. */
+export const needsUser = (req: FastifyRequest): boolean => req.routeOptions.url !== undefined && req.routeOptions.config.auth === undefined;
+
+/**
+ * Who the request's credentials (token, else session cookie) belong to now. Throws
+ * Unauthorized when they are missing, wrong, revoked or expired. Long streams call it again.
+ */
+export function principalOf(deps: Deps, req: FastifyRequest): { principal: Principal; session: { id: number; csrf: string } | null } {
+  const cookie = req.cookies[SESSION_COOKIE];
+  if (!req.headers.authorization && cookie) {
+    const s = sessionPrincipal(deps, cookie);
+    return { principal: { user: s.user, tokenId: s.tokenId }, session: { id: s.sessionId, csrf: s.csrf } };
+  }
+  return { principal: authenticate(deps, bearer(req)), session: null };
+}
+
+/** Installs authentication; returns the failure limiter the login routes share. */
 export function installAuth(app: FastifyInstance, deps: Deps): FailureLimiter {
   const limiter = new FailureLimiter();
   app.decorateRequest('principal', null);
   app.decorateRequest('session', null);
   app.addHook('onRequest', async (req) => {
-    const path = req.url.split('?')[0]!;
-    const route = `${req.method} ${path}`;
-    if (!path.startsWith('/api/') || PUBLIC.has(route) || req.method === 'OPTIONS') return;
-    if (limiter.blocked(req.ip)) throw RateLimited('too many failed logins from this address; try again in a minute');
-    const cookie = req.cookies[SESSION_COOKIE];
-    try {
-      if (!req.headers.authorization && cookie) {
-        const s = sessionPrincipal(deps, cookie);
-        req.principal = { user: s.user, tokenId: s.tokenId };
-        req.session = { id: s.sessionId, csrf: s.csrf };
-      } else {
-        req.principal = authenticate(deps, bearer(req));
-      }
-    } catch (e) {
-      if (isBerthError(e) && e.code === 'unauthorized' && req.headers.authorization) limiter.fail(req.ip);
-      throw e;
-    }
+    // No route matched: the not-found handler answers, with nothing but the error.
+    if (!needsUser(req)) return;
+    const attempt = () => principalOf(deps, req);
+    // Only presented credentials count as failures; a request with none is just refused.
+    const { principal, session } = req.headers.authorization ? await limiter.guard(`api:${req.ip}`, attempt) : attempt();
+    req.principal = principal;
+    req.session = session;
     const readOnly = req.method === 'GET' || req.method === 'HEAD';
     // A cookie is sent by the browser on its own; the CSRF token only by Berth's own pages.
     if (!readOnly && req.session) checkCsrf(req.session.csrf, headerValue(req.headers['x-csrf-token']));
-    // Viewers still manage what is their own: tokens, their session, their password.
-    const own = route.startsWith(`${req.method} /api/v1/tokens`) || route === 'DELETE /api/v1/session' || route === `PUT /api/v1/users/${req.principal.user.name}/password`;
-    if (!readOnly && !own && !mayWrite(req.principal.user.role)) throw Forbidden(`${req.principal.user.name} is a viewer and may only read`);
+    if (!readOnly && !req.routeOptions.config.viewerMay && !mayWrite(principal.user.role)) throw Forbidden(`${principal.user.name} is a viewer and may only read`);
   });
   // The audit log: every change attempted by an authenticated caller, with its outcome. Only
   // the method and route are kept: bodies (config values, tokens) never are.

@@ -8,7 +8,18 @@ import { fileURLToPath } from 'node:url';
 
 const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 
-export async function installWeb(app: FastifyInstance): Promise<void> {
+export async function installWeb(root: FastifyInstance): Promise<void> {
+  await root.register(async (app) => {
+    // The pages and their files are public: they hold no data. (This hook sees only the
+    // routes of this plugin.)
+    app.addHook('onRoute', (route) => {
+      route.config = { ...route.config, auth: 'public' };
+    });
+    await pages(app);
+  });
+}
+
+async function pages(app: FastifyInstance): Promise<void> {
   if (!existsSync(`${WEB_DIR}index.html`)) {
     app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain').send('The dashboard is not built: run `npm run build`.\n'));
     return;

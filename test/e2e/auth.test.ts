@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, bootServer, removeDir, run, shutdownServer, TEST_TOKEN, type TestServer } from '../helpers/berth.js';
+import { BIN, bootServer, removeDir, run, shutdownServer, startTestServer, TEST_TOKEN, type TestServer } from '../helpers/berth.js';
+import { rawRequest, readUntilClosed } from '../helpers/http.js';
 
 let server: TestServer;
 let viewerToken = '';
@@ -94,7 +95,7 @@ describe('owners', () => {
   it("lets the member work on its own owner's apps, with names unique per owner", async () => {
     const created = await server.fetch('/api/v1/apps', { method: 'POST', token: moToken, headers: { 'Content-Type': 'application/json' }, body: '{"name":"secret-app","owner":"other"}' });
     expect(created.status).toBe(201);
-    expect(((await created.json()) as { urls: string[] }).urls[0]).toMatch(/^http:\/\/secret-app-other\.localhost/);
+    expect(((await created.json()) as { urls: string[] }).urls[0]).toMatch(/^http:\/\/secret-app--other\.localhost/);
     expect((await server.fetch('/api/v1/apps/secret-app', { token: moToken })).status).toBe(200);
     const refused = await server.fetch('/api/v1/apps', { method: 'POST', token: moToken, headers: { 'Content-Type': 'application/json' }, body: '{"name":"mine","owner":"default"}' });
     expect(refused.status).toBe(403);
@@ -269,6 +270,164 @@ describe('dashboard sessions', () => {
   });
 });
 
+/**
+ * Spellings of one request target that a router, a proxy or a browser may take for the same
+ * path: percent-encoded letters and slashes, doubled slashes, dot segments, a trailing slash,
+ * other letter case, and the absolute form (`GET http://host/path`).
+ */
+function spellings(path: string, base: string): string[] {
+  const encodeAt = (p: string, i: number) => `${p.slice(0, i)}%${p.charCodeAt(i).toString(16)}${p.slice(i + 1)}`;
+  const first = path.search(/[a-z]/);
+  const last = path.length - 1 - [...path].reverse().join('').search(/[a-z]/);
+  const forms = [
+    path,
+    encodeAt(path, first),
+    `${path.slice(0, first)}%${path.charCodeAt(first).toString(16).toUpperCase()}${path.slice(first + 1)}`,
+    encodeAt(path, last),
+    path.replace('/api/v1/', '/api%2Fv1/'),
+    path.replace('/api/v1/', '/api%2fv1%2f'),
+    path.replace('/api/', '/api//'),
+    `/${path}`,
+    path.replace('/api/', '/api/./'),
+    path.replace('/v1/', '/v1/x/../'),
+    `${path}/`,
+    path.replace('/api/', '/API/'),
+    path.replace('/v1/', '/V1/'),
+    `${base}${path}`,
+    `${base}${encodeAt(path, first)}`,
+  ];
+  return [...new Set(forms)];
+}
+
+describe('request targets in every spelling', () => {
+  const bodyIsOnlyAnError = (body: string) => {
+    try {
+      return JSON.stringify(Object.keys(JSON.parse(body) as object)) === '["error"]';
+    } catch {
+      return false;
+    }
+  };
+  const send = (target: string, method: string, token: string | null) =>
+    rawRequest(server.url, target, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(method === 'GET' || method === 'DELETE' ? {} : { 'Content-Type': 'application/json' }) },
+      ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{}' }),
+    });
+
+  it('refuses anonymous callers on every route in every spelling, with no data', async () => {
+    const seen: string[] = [];
+    for (const r of routes) {
+      for (const target of spellings(r.path, server.url)) {
+        const res = await send(target, r.method, null);
+        seen.push(`${res.status} ${r.method} ${target}`);
+        expect([401, 404], `${r.method} ${target}`).toContain(res.status);
+        expect(bodyIsOnlyAnError(res.body), `${r.method} ${target}: ${res.body.slice(0, 200)}`).toBe(true);
+      }
+    }
+    // The percent-encoded spelling of a real route reaches that route, and is refused there.
+    expect(seen).toContain('401 GET /api/v1/app%73');
+    expect(seen).toContain('401 GET /%61pi/v1/apps');
+  });
+
+  it("refuses a viewer's changes on every route in every spelling", async () => {
+    for (const r of routes.filter((x) => x.method !== 'GET' && !x.path.startsWith('/api/v1/tokens') && x.path !== '/api/v1/session' && !x.path.endsWith('/password'))) {
+      for (const target of spellings(r.path, server.url)) {
+        const res = await send(target, r.method, viewerToken);
+        expect([403, 404], `${r.method} ${target}`).toContain(res.status);
+        expect(bodyIsOnlyAnError(res.body)).toBe(true);
+      }
+    }
+  });
+
+  it("refuses a member of another owner on every route naming the app, in every spelling", async () => {
+    const mallory = (await server.cli(['users', 'create', 'mallory', '--role', 'member', '--owner', 'elsewhere'])).stdout.trim();
+    for (const r of routes.filter((x) => x.path.includes('/apps/some-app'))) {
+      for (const name of ['secret-app', 'default/secret-app', 'default%2Fsecret-app', 'default%2fsecret-app', 'Secret-App']) {
+        for (const target of spellings(r.path.replace('some-app', name), server.url)) {
+          const res = await send(target, r.method, mallory);
+          expect([403, 404], `${r.method} ${target}`).toContain(res.status);
+          expect(bodyIsOnlyAnError(res.body)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('maps every spelling of a deployment or build id to the same check', async () => {
+    // A deploy whose image is missing still makes a deployment and a build (it fails later).
+    const started = await server.fetch('/api/v1/apps/default%2Fsecret-app/deploys', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"image":"berthtest/nothing-here:1"}' });
+    expect(started.status).toBe(202);
+    const { deployment, build } = (await started.json()) as { deployment: { id: number }; build: { id: number } };
+    const mallory = (await server.cli(['users', 'create', 'mallory2', '--role', 'member', '--owner', 'elsewhere'])).stdout.trim();
+    const forms = (id: number) => [`${id}`, `${id}.0`, `0x${id.toString(16)}`, `${id}e0`, `+${id}`, `0${id}`, `%20${id}`, `${id}%20`, `${id}.`, `0b${id.toString(2)}`];
+    for (const [kind, id] of [['deployments', deployment.id], ['builds', build.id]] as const) {
+      const paths = kind === 'deployments' ? (x: string) => [`/api/v1/deployments/${x}`, `/api/v1/deployments/${x}/log`] : (x: string) => [`/api/v1/builds/${x}/log`];
+      for (const form of forms(id)) {
+        for (const target of paths(form)) {
+          const foreign = await send(target, 'GET', mallory);
+          expect(foreign.status, `${target} as another owner's member`).toBe(404);
+          expect(bodyIsOnlyAnError(foreign.body)).toBe(true);
+          // The admin reaches it by its one spelling only; any other is "not found" too.
+          expect((await send(target, 'GET', TEST_TOKEN)).status, `${target} as admin`).toBe(form === `${id}` ? 200 : 404);
+        }
+      }
+    }
+  });
+});
+
+describe('sessions and streams end with the access they came from', () => {
+  const json = { 'Content-Type': 'application/json' };
+  const cookieOf = (res: Response) => res.headers.get('set-cookie')!.split(';')[0]!;
+
+  /** Opens an SSE stream and resolves with what it carried once the server ends it (or after `maxMs`). */
+  async function streamUntilClosed(path: string, headers: Record<string, string>, act: () => Promise<void>): Promise<{ text: string; closedByServer: boolean }> {
+    const ac = new AbortController();
+    const res = await server.fetch(path, { token: null, headers, signal: ac.signal });
+    expect(res.status).toBe(200);
+    return readUntilClosed(res, ac, act);
+  }
+
+  it("ends a dashboard session when the token it was opened with is revoked", async () => {
+    const t = (await server.cli(['tokens', 'create', 'for-the-dashboard'])).stdout.trim();
+    const res = await server.fetch('/api/v1/session', { method: 'POST', token: null, headers: json, body: JSON.stringify({ token: t }) });
+    const cookie = cookieOf(res);
+    expect((await server.fetch('/api/v1/apps', { token: null, headers: { Cookie: cookie } })).status).toBe(200);
+    const list = JSON.parse((await server.cli(['tokens', 'list', '--json'])).stdout) as { id: number; name: string }[];
+    await server.cli(['tokens', 'revoke', String(list.find((x) => x.name === 'for-the-dashboard')!.id)]);
+    expect((await server.fetch('/api/v1/apps', { token: null, headers: { Cookie: cookie } })).status).toBe(401);
+  });
+
+  it('closes an open event stream once its token is revoked', async () => {
+    const t = (await server.cli(['tokens', 'create', 'streamer'])).stdout.trim();
+    const started = Date.now();
+    const r = await streamUntilClosed('/api/v1/events/stream', { Authorization: `Bearer ${t}` }, async () => {
+      const list = JSON.parse((await server.cli(['tokens', 'list', '--json'])).stdout) as { id: number; name: string }[];
+      await server.cli(['tokens', 'revoke', String(list.find((x) => x.name === 'streamer')!.id)]);
+    });
+    expect(r.closedByServer).toBe(true);
+    expect(r.text).toContain('access ended');
+    expect(Date.now() - started).toBeLessThan(9_000);
+  });
+});
+
+describe('behind a trusted proxy', () => {
+  it('believes X-Forwarded-For and -Proto only from the proxies the operator names', async () => {
+    const login = (s: TestServer, headers: Record<string, string>) =>
+      s.fetch('/api/v1/session', { method: 'POST', token: null, headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ token: TEST_TOKEN }) });
+    // Not trusted (the default): the forwarded scheme is ignored, the cookie is not Secure.
+    expect((await login(server, { 'X-Forwarded-Proto': 'https' })).headers.get('set-cookie')).not.toContain('Secure');
+    await server.stop();
+    const dataDir = server.dataDir;
+    server = await startTestServer({ dataDir, env: { BERTH_TRUSTED_PROXIES: '127.0.0.1' } });
+    const res = await login(server, { 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' });
+    expect(res.headers.get('set-cookie')).toContain('Secure');
+    // Failures are counted against the client the proxy names, not against the proxy.
+    for (let i = 0; i < 11; i++) await server.fetch('/api/v1/apps', { token: `berth_wrong-${i}-000000000000000000000000000000000`, headers: { 'X-Forwarded-For': '203.0.113.66' } });
+    expect((await server.fetch('/api/v1/apps', { token: 'berth_wrong-x-000000000000000000000000000000000', headers: { 'X-Forwarded-For': '203.0.113.66' } })).status).toBe(429);
+    expect((await server.fetch('/api/v1/apps', { token: 'berth_wrong-y-000000000000000000000000000000000', headers: { 'X-Forwarded-For': '203.0.113.67' } })).status).toBe(401);
+  });
+});
+
+// Last: it leaves this address with ten failures, which must not colour the tests above.
 describe('failed logins', () => {
   it('are rate-limited per address', async () => {
     const statuses: number[] = [];
@@ -279,7 +438,8 @@ describe('failed logins', () => {
     expect(first429).toBeLessThanOrEqual(10);
     expect(statuses.slice(0, first429).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(first429).every((s) => s === 429)).toBe(true);
-    // Even a valid token waits out the window from that address.
-    expect((await server.fetch('/api/v1/apps')).status).toBe(429);
+    // A valid token from that same address (say, everyone behind one proxy) still gets in.
+    expect((await server.fetch('/api/v1/apps')).status).toBe(200);
+    expect((await call({ method: 'GET', path: '/api/v1/apps' }, 'berth_wrong-again-0000000000000000000000000000000')).status).toBe(429);
   });
 });

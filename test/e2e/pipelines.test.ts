@@ -73,10 +73,10 @@ describe('git push', () => {
 describe('GitHub webhooks', () => {
   let secret = '';
   let sha = '';
-  const deliver = (event: string, payload: object, o: { delivery?: string; key?: string } = {}) => {
+  const deliver = (event: string, payload: object, o: { delivery?: string; key?: string; app?: string } = {}) => {
     const body = JSON.stringify(payload);
     const signature = `sha256=${createHmac('sha256', o.key ?? secret).update(body).digest('hex')}`;
-    return fetch(`${server.url}/hooks/github/default/shop`, {
+    return fetch(`${server.url}/hooks/github/default/${o.app ?? 'shop'}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': event, 'X-GitHub-Delivery': o.delivery ?? randomUUID(), 'X-Hub-Signature-256': signature },
       body,
@@ -129,6 +129,49 @@ describe('GitHub webhooks', () => {
     expect(answer.deployed).toBe(false);
     expect(answer.message).toContain('not tracked');
     expect(await deployments()).toBe(count);
+  });
+
+  it('refuses a captured signed body replayed under a new delivery id', async () => {
+    const count = await deployments();
+    // The very body the first test delivered (and deployed), with a fresh X-GitHub-Delivery.
+    const replay = await deliver('push', pushPayload(), { delivery: randomUUID() });
+    expect(replay.status).toBe(409);
+    expect(((await replay.json()) as { error: { message: string } }).error.message).toContain('replays are refused');
+    expect(await deployments()).toBe(count);
+  });
+
+  it("limits bad signatures per app: they never hold up another app's deliveries, nor a valid one", async () => {
+    expect((await server.cli(['create', 'noisy'])).code).toBe(0);
+    const noisySecret = /secret:\s+(\S+)/.exec((await server.cli(['webhooks', 'noisy'])).stdout)![1]!;
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await deliver('ping', { zen: `bad ${i}` }, { app: 'noisy', key: 'wrong' })).status);
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    // A correctly signed delivery to the same app from the same address still goes through.
+    expect((await deliver('ping', { zen: 'good' }, { app: 'noisy', key: noisySecret })).status).toBe(200);
+    // And the other app's hook never noticed.
+    expect((await deliver('ping', { zen: 'unaffected' })).status).toBe(200);
+  });
+
+  it("deploys a fork's pull request as a preview without the app's config vars", async () => {
+    expect((await server.cli(['config', 'set', 'shop', 'GREETING=Secret greeting'])).code).toBe(0);
+    const p = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'github', 'pull_request.json'), 'utf8')) as {
+      action: string;
+      number: number;
+      pull_request: { number: number; head: { sha: string; repo: { clone_url: string; full_name: string; fork?: boolean } } };
+    };
+    p.number = 7;
+    p.pull_request.number = 7;
+    p.pull_request.head.sha = sha;
+    p.pull_request.head.repo = { ...p.pull_request.head.repo, clone_url: `${git.url}/shop.git`, full_name: 'stranger/Hello-World', fork: true };
+    const opened = (await (await deliver('pull_request', p)).json()) as { deployed: boolean; app: string; message: string };
+    expect(opened).toMatchObject({ deployed: true, app: 'default/shop-pr-7' });
+    expect(opened.message).toContain('from a fork');
+    await expect.poll(() => bodyOf('shop-pr-7'), { timeout: 60_000, interval: 500 }).toBe('Hello from a webhook!\n');
+    const config = (await (await server.fetch('/api/v1/apps/default%2Fshop-pr-7/config')).json()) as { config: Record<string, string> };
+    expect(config.config).toEqual({});
+    await deliver('pull_request', { ...p, action: 'closed' });
+    await expect.poll(() => containersNamed(`${TEST.prefix}-default-shop-pr-7-`), { timeout: 20_000, interval: 500 }).toEqual([]);
   });
 
   it('opens a preview with the parent config for a pull request, and removes it when closed', async () => {
@@ -186,6 +229,18 @@ describe('promotion', () => {
     expect(await imageOf('shop-prod')).toBe(await imageOf('shop'));
     expect((await server.cli(['releases', 'shop-prod'])).stdout).toMatch(/promoted from shop v\d+/);
     expect((await server.cli(['pipeline', 'shop', '--clear'])).stdout).toContain('shop has no next stage');
+  });
+
+  it('refuses a promotion into a stage of an owner the caller may not deploy to', async () => {
+    const mo = (await server.cli(['users', 'create', 'mo', '--role', 'member', '--owner', 'beta'])).stdout.trim();
+    expect((await server.cli(['create', 'stage', '--owner', 'beta'])).code).toBe(0);
+    // Linked earlier by an admin; mo is a member of beta only.
+    expect((await server.cli(['pipeline', 'beta/stage', 'default/shop-prod'])).code).toBe(0);
+    const before = (await server.cli(['releases', 'shop-prod', '--json'])).stdout;
+    const r = await server.fetch('/api/v1/apps/beta%2Fstage/promote', { method: 'POST', token: mo });
+    expect(r.status).toBe(403);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toContain('may not deploy');
+    expect((await server.cli(['releases', 'shop-prod', '--json'])).stdout).toBe(before);
   });
 });
 

@@ -8,7 +8,7 @@ import { removeAppRepo } from '../pipelines/app-repos.js';
 import { syncRoutes } from '../routing/sync-routes.js';
 import { resolveHealthCheck, type HealthCheck } from './manifest.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from './names.js';
-import { appUrls } from './urls.js';
+import { appHosts, appUrls } from './urls.js';
 
 export type AppStatus = 'new' | 'deploying' | 'running' | 'crashed' | 'failed' | 'stopped';
 
@@ -44,11 +44,24 @@ export function createApp(deps: Deps, p: CreateAppParams): AppRow {
 /** Inserts a checked, new app inside the caller's transaction; its owner comes into being with it. */
 export function insertApp(deps: Deps, p: { name: string; owner: string; port?: number | undefined }): AppRow {
   // Callers have checked who may create under the owner.
+  // Hosts are built so that two apps cannot share one (urls.ts); this guards against any
+  // other way a host could be taken (a custom domain, a future naming rule).
+  const hosts = appHosts({ name: p.name, owner: p.owner, domains: [] }, deps.config.domain);
+  for (const other of deps.db.apps.list()) {
+    const taken = appHosts(other, deps.config.domain).find((h) => hosts.includes(h));
+    if (taken) throw Conflict(`the host ${taken} already belongs to app ${appRef(other)}`);
+  }
   if (deps.db.owners.ensure(p.owner)) deps.db.events.add({ appId: null, subject: `owner:${p.owner}`, kind: 'owner.created', message: `owner ${p.owner} created with app ${p.name}` });
   const app = deps.db.apps.insert({ name: p.name, owner: p.owner, port: p.port ?? null });
   deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.created', message: `app ${p.name} created (owner ${p.owner})` });
   return app;
 }
+
+/**
+ * The one name of an app that can never be ambiguous, `owner/name`: what every domain
+ * operation passes on (a bare name stops resolving once another owner uses it too).
+ */
+export const appRef = (app: Pick<AppRow, 'owner' | 'name'>): string => `${app.owner}/${app.name}`;
 
 /** Splits an app reference, `owner/name` or just `name`. */
 export function parseAppRef(ref: string): { owner?: string; name: string } {

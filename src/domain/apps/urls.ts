@@ -1,21 +1,32 @@
-// Where an app answers: <app>.<domain>, its custom domains, and <domain>/<owner>/<app>.
+// Where an app answers: <app>.<domain> (default owner), <app>--<owner>.<domain>, its custom
+// domains, and (where path routes are on) <domain>/<owner>/<app>.
 import type { Config } from '../../config.js';
 import type { AppRow } from '../../infra/db/rows.js';
+import { DEFAULT_OWNER } from './names.js';
 
 /**
- * <app>-<owner>.<domain> for every app; the default owner's apps also answer at <app>.<domain>;
- * then the app's custom domains.
+ * The host label of an app: `<app>--<owner>`. Names never contain `--` nor start or end with a
+ * dash, so the label splits back into exactly one (app, owner): no two apps of two tenants can
+ * be given the same host (`foo` of owner `bar` is `foo--bar`, the default owner's `foo-bar` is
+ * `foo-bar`). The default owner's apps also answer at the bare `<app>`, which has no `--`.
  */
+export const hostLabel = (app: Pick<AppRow, 'name' | 'owner'>): string => `${app.name}--${app.owner}`;
+
+/** The generated hosts of an app, then its custom domains. */
 export function appHosts(app: Pick<AppRow, 'name' | 'owner' | 'domains'>, domain: string): string[] {
-  return [...(app.owner === 'default' ? [`${app.name}.${domain}`] : []), `${app.name}-${app.owner}.${domain}`, ...app.domains];
+  return [...(app.owner === DEFAULT_OWNER ? [`${app.name}.${domain}`] : []), `${hostLabel(app)}.${domain}`, ...app.domains];
 }
 
 export function appPathPrefix(app: Pick<AppRow, 'name' | 'owner'>): string {
   return `/${app.owner}/${app.name}`;
 }
 
-/** The URLs a user can open: by host first, then by path. */
-export function appUrls(app: Pick<AppRow, 'name' | 'owner' | 'domains'>, config: Pick<Config, 'domain' | 'httpPort'>): string[] {
+/**
+ * The URLs a user can open: by host first, then by path (only where path routes are on: every
+ * path-routed app shares the origin of <domain>, see Config.pathRoutes).
+ */
+export function appUrls(app: Pick<AppRow, 'name' | 'owner' | 'domains'>, config: Pick<Config, 'domain' | 'httpPort' | 'pathRoutes'>): string[] {
   const port = config.httpPort === 80 ? '' : `:${config.httpPort}`;
-  return [...appHosts(app, config.domain).map((h) => `http://${h}${port}`), `http://${config.domain}${port}${appPathPrefix(app)}`];
+  const byPath = config.pathRoutes ? [`http://${config.domain}${port}${appPathPrefix(app)}`] : [];
+  return [...appHosts(app, config.domain).map((h) => `http://${h}${port}`), ...byPath];
 }

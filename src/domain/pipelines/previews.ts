@@ -26,8 +26,20 @@ export function nextPreviewNumber(deps: Deps, parent: AppRow): number {
   return n;
 }
 
+export interface PreviewParams {
+  number: number;
+  source: DeploySource;
+  /** See StartDeployParams.localSources. */
+  localSources?: boolean;
+  /**
+   * Whether a new preview gets the parent's config vars (default true). Code from a fork's
+   * pull request must not run with the parent's secrets unless an admin allowed it.
+   */
+  parentConfig?: boolean;
+}
+
 /** Creates the preview (or updates it with a new commit) and deploys it; each deploy renews its expiry. */
-export async function upsertPreview(deps: Deps, parent: AppRow, p: { number: number; source: DeploySource }): Promise<StartedDeploy> {
+export async function upsertPreview(deps: Deps, parent: AppRow, p: PreviewParams): Promise<StartedDeploy> {
   if (parent.parentAppId !== null) throw Conflict(`${parent.name} is itself a preview`);
   const expiresAt = new Date(Date.now() + deps.config.previewTtlHours * 3_600_000).toISOString();
   const name = previewName(parent.name, p.number);
@@ -39,11 +51,11 @@ export async function upsertPreview(deps: Deps, parent: AppRow, p: { number: num
       // The parent's settings and config; later changes on the preview are its own.
       deps.db.apps.update(preview.id, { port: parent.port, healthcheck: parent.healthcheck, env: parent.env, capabilities: parent.capabilities });
       deps.db.apps.setFormation(preview.id, parent.formation);
-      storeConfig(deps, preview.id, readConfig(deps, parent.id));
+      if (p.parentConfig !== false) storeConfig(deps, preview.id, readConfig(deps, parent.id));
     }
     deps.db.apps.setPreview(preview.id, { parentId: parent.id, prNumber: p.number, expiresAt });
   });
-  return startDeploy(deps, { appName: `${parent.owner}/${name}`, source: p.source });
+  return startDeploy(deps, { appName: `${parent.owner}/${name}`, source: p.source, ...(p.localSources ? { localSources: true } : {}) });
 }
 
 /** Destroys the parent's preview for `n`; false when there is none. */

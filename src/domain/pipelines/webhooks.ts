@@ -3,7 +3,7 @@
 // a valid X-Hub-Signature-256 (HMAC-SHA256 of the body with the app's secret, compared in
 // constant time) and an unseen delivery id. Other forges use the generic hook with the secret
 // as a bearer token.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Conflict, Invalid, Unauthorized } from '../../errors.js';
 import type { AppRow } from '../../infra/db/rows.js';
 import type { Deps } from '../context.js';
@@ -48,14 +48,16 @@ interface GithubPayload {
   action?: string;
   number?: number;
   repository?: { clone_url?: string };
-  pull_request?: { number?: number; head?: { sha?: string; ref?: string; repo?: { clone_url?: string } | null } };
+  pull_request?: { number?: number; head?: { sha?: string; ref?: string; repo?: { clone_url?: string; full_name?: string; fork?: boolean } | null }; base?: { repo?: { full_name?: string } | null } };
 }
 
 /** Handles one GitHub delivery: checks signature and replay, then deploys or ignores it. */
 export async function githubDelivery(deps: Deps, app: AppRow, d: { event: string | undefined; deliveryId: string | undefined; signature: string | undefined; body: Buffer }): Promise<HookOutcome> {
   if (!signatureValid(secretOf(deps, app), d.body, d.signature)) throw Unauthorized('the X-Hub-Signature-256 signature does not match this app\'s webhook secret');
   if (!d.deliveryId || !/^[A-Za-z0-9-]{1,100}$/.test(d.deliveryId)) throw Invalid('X-GitHub-Delivery is missing or malformed');
-  if (!deps.db.apps.recordDelivery(app.id, d.deliveryId)) throw Conflict(`delivery ${d.deliveryId} was received before; replays are refused`);
+  // A signed body is accepted once: replayed under a new delivery id it is still a replay.
+  const digest = createHash('sha256').update(d.body).digest('hex');
+  if (!deps.db.apps.recordDelivery(app.id, d.deliveryId, digest)) throw Conflict(`delivery ${d.deliveryId} (or the same body) was received before; replays are refused`);
   let payload: GithubPayload;
   try {
     payload = JSON.parse(d.body.toString('utf8')) as GithubPayload;
@@ -93,8 +95,14 @@ async function pullRequestEvent(deps: Deps, app: AppRow, p: GithubPayload): Prom
   const head = p.pull_request?.head;
   const url = head?.repo?.clone_url;
   if (!url || !head?.sha) throw Invalid('the pull_request event has no head repository or commit');
-  const started = await upsertPreview(deps, app, { number: n!, source: { kind: 'git', url, ref: head.sha } });
-  return { deployed: true, message: `preview ${started.app.name} deploying #${started.deployment.id}`, app: `${started.app.owner}/${started.app.name}`, deploymentId: started.deployment.id };
+  // A pull request from a fork is code from anyone who can open one: its preview runs without
+  // the app's config vars (its secrets) unless an admin allowed that for this app.
+  const baseRepo = p.pull_request?.base?.repo?.full_name;
+  const fromFork = head.repo?.fork === true || !baseRepo || head.repo?.full_name !== baseRepo;
+  const parentConfig = !fromFork || app.forkConfig;
+  const started = await upsertPreview(deps, app, { number: n!, source: { kind: 'git', url, ref: head.sha }, parentConfig });
+  const note = parentConfig ? '' : " (from a fork: without the app's config vars)";
+  return { deployed: true, message: `preview ${started.app.name} deploying #${started.deployment.id}${note}`, app: `${started.app.owner}/${started.app.name}`, deploymentId: started.deployment.id };
 }
 
 async function deploy(deps: Deps, app: AppRow, source: DeploySource): Promise<HookOutcome> {

@@ -1,7 +1,7 @@
 // Releases as users see them: the history (vN: image, config keys, description), rollbacks
 // to a kept image, and config changes, each rolled out as a new release with zero downtime.
 import { Conflict, Failed, Invalid, NotFound } from '../../errors.js';
-import { getApp } from '../apps/app-service.js';
+import { appRef, getApp } from '../apps/app-service.js';
 import { applyChange, describeChange, openSnapshot, readConfig, storeConfig, type ConfigChange } from '../config-vars/config-service.js';
 import type { Deps } from '../context.js';
 import { startDeploy, type StartedDeploy } from '../deploys/deploy-service.js';
@@ -50,7 +50,7 @@ export async function rollback(deps: Deps, appName: string, version?: number): P
   }
   const processes = (release.deploymentId !== null ? deps.db.deployments.get(release.deploymentId)?.processes : undefined) ?? { web: '' };
   return startDeploy(deps, {
-    appName: app.name,
+    appName: appRef(app),
     source: { kind: 'image', image: release.image, config: openSnapshot(deps, release.config), note: `rollback to v${target}`, processes },
   });
 }
@@ -75,7 +75,7 @@ export async function changeConfig(deps: Deps, appName: string, change: ConfigCh
   }
   return {
     rolledOut: await startDeploy(deps, {
-      appName: app.name,
+      appName: appRef(app),
       source: { kind: 'image', image: current.image, config: next, note: describeChange(change), processes: current.processes },
     }),
   };
@@ -88,7 +88,7 @@ export async function restartApp(deps: Deps, appName: string): Promise<StartedDe
   const release = currentRelease(deps, app.currentDeploymentId);
   if (!current || current.status !== 'running' || !current.image || !release) throw Conflict(`${app.name} has no running release to restart`, { hint: `deploy it first: berth deploy --app ${app.name}` });
   return startDeploy(deps, {
-    appName: app.name,
+    appName: appRef(app),
     source: { kind: 'image', image: current.image, config: openSnapshot(deps, release.config), note: `restart of v${release.version}`, processes: current.processes, restartOf: release.id },
   });
 }

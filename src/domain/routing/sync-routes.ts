@@ -3,6 +3,7 @@
 import { routeTable, type RoutedApp } from '../../infra/proxy/route-table.js';
 import { appHosts, appPathPrefix } from '../apps/urls.js';
 import { LABELS, type Deps } from '../context.js';
+import { SESSION_COOKIE } from '../users/sessions.js';
 
 export interface RouteOverride {
   appId: number;
@@ -40,10 +41,10 @@ export async function syncRoutes(deps: Deps, override?: RouteOverride): Promise<
           // A release whose containers are all down answers 503 until they are back.
           upstreams = await upstreamsOf(deps, d.containers, d.port);
         }
-        return { name: `${app.owner}/${app.name}`, hosts: appHosts(app, deps.config.domain), pathPrefix: appPathPrefix(app), upstreams };
+        return { name: `${app.owner}/${app.name}`, hosts: appHosts(app, deps.config.domain), pathPrefix: deps.config.pathRoutes ? appPathPrefix(app) : null, upstreams };
       }),
     );
     const apps = routed.filter((a): a is RoutedApp => a !== null);
-    return routeTable({ apps, adminListen: deps.config.caddyAdmin, listen: deps.proxy.routesListen });
+    return routeTable({ apps, adminListen: deps.config.caddyAdmin, listen: deps.proxy.routesListen, privateCookies: [SESSION_COOKIE] });
   });
 }

@@ -3,7 +3,7 @@
 // back on every change. Sessions expire, and end at logout or when the password changes.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Forbidden, Unauthorized } from '../../errors.js';
-import type { UserRow } from '../../infra/db/rows.js';
+import type { TokenRow, UserRow } from '../../infra/db/rows.js';
 import type { Deps } from '../context.js';
 import { verifyPassword } from './passwords.js';
 import { authenticate, hashToken, type Principal } from './tokens.js';
@@ -24,8 +24,11 @@ export interface Session {
 /** Checks credentials and opens a session; every failure is the same Unauthorized. */
 export async function login(deps: Deps, c: Credentials): Promise<Session> {
   let user: UserRow | undefined;
+  let token: TokenRow | undefined;
   if ('token' in c) {
-    user = authenticate(deps, c.token).user;
+    const p = authenticate(deps, c.token);
+    user = p.user;
+    token = deps.db.users.token(p.tokenId);
   } else {
     const found = deps.db.users.byName(c.user);
     const ok = await verifyPassword(c.password, found ? deps.db.users.passwordHash(found.id) : null);
@@ -34,10 +37,12 @@ export async function login(deps: Deps, c: Credentials): Promise<Session> {
   if (!user) throw Unauthorized('wrong user name or password');
   const id = randomBytes(32).toString('base64url');
   const csrf = randomBytes(24).toString('base64url');
-  const expiresAt = new Date(Date.now() + SESSION_TTL_MS).toISOString();
+  // A session opened with a token lives no longer than the token.
+  const until = Math.min(Date.now() + SESSION_TTL_MS, token?.expiresAt ? Date.parse(token.expiresAt) : Infinity);
+  const expiresAt = new Date(until).toISOString();
   const u = user;
   deps.db.tx(() => {
-    deps.db.sessions.insert({ userId: u.id, hash: hashToken(id), csrf, expiresAt });
+    deps.db.sessions.insert({ userId: u.id, hash: hashToken(id), csrf, expiresAt, tokenId: token?.id ?? null });
     deps.db.events.add({ appId: null, subject: `user:${u.id}`, kind: 'session.created', message: `${u.name} logged in to the dashboard` });
   });
   return { id, csrf, user, expiresAt };
@@ -49,6 +54,11 @@ export function sessionPrincipal(deps: Deps, cookie: string): Principal & { sess
   if (!row || Date.parse(row.expiresAt) <= Date.now()) throw Unauthorized('your session has ended; log in again');
   const user = deps.db.users.get(row.userId);
   if (!user) throw Unauthorized('your session has ended; log in again');
+  // Bound to its token: revoking the token (or its expiry) ends the session too.
+  if (row.tokenId !== null) {
+    const t = deps.db.users.token(row.tokenId);
+    if (!t || t.revokedAt || (t.expiresAt && Date.parse(t.expiresAt) <= Date.now())) throw Unauthorized('your session has ended (its token was revoked or expired); log in again');
+  }
   return { user, tokenId: 0, sessionId: row.id, csrf: row.csrf };
 }
 

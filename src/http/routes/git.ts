@@ -37,7 +37,7 @@ export const gitRoutes =
         // Git asks its credential helper (or the user) and tries again.
         return reply.status(401).header('WWW-Authenticate', 'Basic realm="Berth", charset="UTF-8"').send({ error: { code: 'unauthorized', message: 'give an API token as the password' } });
       }
-      const principal = await limiter.guard(req.ip, () => authenticate(deps, token));
+      const principal = await limiter.guard(`api:${req.ip}`, () => authenticate(deps, token));
       req.principal = principal;
       const { app: target, ref } = appFor(deps, req, `${owner}/${name}`);
       if (pushing && !mayWrite(principal.user.role)) throw Forbidden(`${principal.user.name} is a viewer and may not push`);
@@ -64,6 +64,6 @@ export const gitRoutes =
         reply.raw,
       );
     };
-    app.get('/git/*', { schema: { hide: true } }, handle);
-    app.post('/git/*', { schema: { hide: true } }, handle);
+    app.get('/git/*', { config: { auth: 'self' }, schema: { hide: true } }, handle);
+    app.post('/git/*', { config: { auth: 'self' }, schema: { hide: true } }, handle);
   };

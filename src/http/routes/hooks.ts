@@ -18,9 +18,12 @@ export const hookRoutes =
   async (app) => {
     app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
-    // A bad signature or secret counts as a failed login of that address.
-    const guarded = (req: FastifyRequest, fn: () => Promise<HookOutcome>) =>
-      limiter.guard(req.ip, fn, 'too many failed webhook deliveries from this address; try again in a minute');
+    // A bad signature or secret counts against that address for this app's hook only, so bad
+    // deliveries to one app never hold up a forge's deliveries to the others.
+    const guarded = (req: FastifyRequest, fn: () => Promise<HookOutcome>) => {
+      const p = req.params as { owner?: string; app: string };
+      return limiter.guard(`hook:${p.owner ?? ''}/${p.app}:${req.ip}`, fn, 'too many failed webhook deliveries from this address; try again in a minute');
+    };
     const target = (p: { owner?: string; app: string }) => getApp(deps, p.owner ? `${p.owner}/${p.app}` : p.app);
     const rawBody = (req: FastifyRequest): Buffer => {
       if (!Buffer.isBuffer(req.body)) throw Invalid('send the payload as application/json');
@@ -28,7 +31,7 @@ export const hookRoutes =
     };
 
     for (const path of ['/hooks/github/:owner/:app', '/hooks/github/:app']) {
-      app.post(path, { schema: { hide: true } }, async (req) =>
+      app.post(path, { config: { auth: 'self' }, schema: { hide: true } }, async (req) =>
         guarded(req, () =>
           githubDelivery(deps, target(req.params as { owner?: string; app: string }), {
             event: header(req, 'x-github-event'),
@@ -40,7 +43,7 @@ export const hookRoutes =
       );
     }
     for (const path of ['/hooks/generic/:owner/:app', '/hooks/generic/:app']) {
-      app.post(path, { schema: { hide: true } }, async (req) =>
+      app.post(path, { config: { auth: 'self' }, schema: { hide: true } }, async (req) =>
         guarded(req, async () => {
           const token = /^Bearer\s+(\S+)$/i.exec(header(req, 'authorization') ?? '')?.[1];
           let body: { git?: { url: string; ref?: string }; image?: string };

@@ -50,11 +50,12 @@ export const liveRoutes =
       '/events/stream',
       { schema: { summary: 'New events of the apps the caller may see, as they happen (SSE `event` events)', tags: ['metrics'], response: { 200: Type.String({ description: 'text/event-stream' }) } } },
       async (req, reply) => {
-        const visible = visibility(deps, req);
-        const sse = openSse(req, reply);
+        const sse = openSse(deps, req, reply);
         const since = deps.db.events.lastId();
         const unsubscribe = feed.subscribe((e) => {
           if (e.id <= since) return;
+          // Asked per event: a membership removed while the stream is open applies at once.
+          const visible = visibility(deps, req);
           const a = e.appId !== null ? deps.db.apps.get(e.appId) : undefined;
           if (!a && visible) return;
           if (a && visible && !visible(a.owner)) return;

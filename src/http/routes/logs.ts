@@ -19,7 +19,7 @@ export const logRoutes =
     const deployLog = (id: number, follow: boolean | undefined, req: FastifyRequest, reply: FastifyReply) => {
       const key = logKey(id);
       if (!follow) return { lines: deps.logs.read(key), done: !deps.logs.isLive(key) };
-      const sse = openSse(req, reply);
+      const sse = openSse(deps, req, reply);
       const stop = deps.logs.follow(
         key,
         (line) => sse.send('line', { line }),
@@ -36,7 +36,7 @@ export const logRoutes =
 
     app.get(
       '/deployments/:id/log',
-      { schema: { summary: "A deploy's log (build and release); ?follow=true streams it as SSE", tags: ['logs'], params: IdParams, querystring: LogsQuery, response: { 200: Lines, 404: ErrorBody } } },
+      { config: { acts: 'deployment' }, schema: { summary: "A deploy's log (build and release); ?follow=true streams it as SSE", tags: ['logs'], params: IdParams, querystring: LogsQuery, response: { 200: Lines, 404: ErrorBody } } },
       async (req, reply) => {
         if (!deps.db.deployments.get(req.params.id)) throw NotFound(`deployment #${req.params.id} does not exist`);
         return deployLog(req.params.id, req.query.follow, req, reply);
@@ -45,7 +45,7 @@ export const logRoutes =
 
     app.get(
       '/builds/:id/log',
-      { schema: { summary: "A build's log; ?follow=true streams it as SSE", tags: ['logs'], params: IdParams, querystring: LogsQuery, response: { 200: Lines, 404: ErrorBody } } },
+      { config: { acts: 'build' }, schema: { summary: "A build's log; ?follow=true streams it as SSE", tags: ['logs'], params: IdParams, querystring: LogsQuery, response: { 200: Lines, 404: ErrorBody } } },
       async (req, reply) => {
         const d = deps.db.deployments.byBuild(req.params.id);
         if (!d) throw NotFound(`build #${req.params.id} does not exist`);
@@ -73,7 +73,7 @@ export const logRoutes =
           const lines = (await Promise.all(containers.map((id) => deps.docker.tailLogs(id, tail)))).flat();
           return { lines, done: true };
         }
-        const sse = openSse(req, reply);
+        const sse = openSse(deps, req, reply);
         await Promise.all(
           containers.map((id) =>
             deps.docker

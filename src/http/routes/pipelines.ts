@@ -10,9 +10,9 @@ import { listPreviews, nextPreviewNumber, requirePreview, upsertPreview } from '
 import { promote, setNextStage } from '../../domain/pipelines/promote.js';
 import { webhookSecret } from '../../domain/pipelines/webhooks.js';
 import { destroyApp } from '../../domain/apps/app-service.js';
-import { Invalid } from '../../errors.js';
-import { validateGitRef } from '../../infra/git/git.js';
-import { appFor } from '../access.js';
+import { Forbidden, Invalid } from '../../errors.js';
+import { validateGitRef } from '../../domain/deploys/source-policy.js';
+import { appFor, mayUse } from '../access.js';
 import { deployAnswer } from '../deploy-answer.js';
 import { AppParams, AppView, ErrorBody, StartedDeploy, WaitQuery } from '../schemas.js';
 import { existsSync } from 'node:fs';
@@ -24,6 +24,7 @@ const GitView = Type.Object({
   webhooks: Type.Object({ github: Type.String(), generic: Type.String() }),
   hasWebhookSecret: Type.Boolean(),
   next: Type.Union([Type.String(), Type.Null()], { description: 'the next stage of the pipeline' }),
+  forkConfig: Type.Boolean({ description: "whether previews of forks' pull requests get the app's config vars" }),
 });
 
 /** The address the caller reached Berth at: remotes and hook URLs the caller can use. */
@@ -42,6 +43,7 @@ export const pipelineRoutes =
         webhooks: { github: `${hooks}/github/${a.owner}/${a.name}`, generic: `${hooks}/generic/${a.owner}/${a.name}` },
         hasWebhookSecret: a.webhookSecret !== null,
         next: next ? `${next.owner}/${next.name}` : null,
+        forkConfig: a.forkConfig,
       };
     };
 
@@ -53,16 +55,26 @@ export const pipelineRoutes =
       '/apps/:app/git',
       {
         schema: {
-          summary: 'Set the branch whose pushes and webhook events deploy the app',
+          summary: "Set the branch whose pushes and webhook events deploy the app, and (admins) whether previews of forks' pull requests get the app's config",
           tags: ['pipelines'],
           params: AppParams,
-          body: Type.Object({ branch: Type.String({ maxLength: 255 }) }, { additionalProperties: false }),
+          body: Type.Object(
+            {
+              branch: Type.Optional(Type.String({ maxLength: 255 })),
+              forkConfig: Type.Optional(Type.Boolean({ description: "previews of pull requests from forks get the app's config vars (its secrets); admins only" })),
+            },
+            { additionalProperties: false },
+          ),
           response: { 200: GitView, ...errors },
         },
       },
       async (req) => {
         const a = getApp(deps, req.params.app);
-        deps.db.apps.setGit(a.id, { deployBranch: validateGitRef(req.body.branch) });
+        if (req.body.forkConfig !== undefined && req.principal?.user.role !== 'admin') throw Forbidden("only admins decide whether forks' previews get an app's config");
+        deps.db.apps.setGit(a.id, {
+          ...(req.body.branch !== undefined ? { deployBranch: validateGitRef(req.body.branch) } : {}),
+          ...(req.body.forkConfig !== undefined ? { forkConfig: req.body.forkConfig } : {}),
+        });
         return gitView(req, req.params.app);
       },
     );
@@ -110,7 +122,10 @@ export const pipelineRoutes =
         const own = repoDir(deps, parent);
         const url = req.body.url ?? (existsSync(own) ? own : undefined);
         if (!url) throw Invalid(`give the repository URL: ${parent.name} has no git remote on Berth yet`);
-        const started = await upsertPreview(deps, parent, { number: req.body.number ?? nextPreviewNumber(deps, parent), source: { kind: 'git', url, ref: req.body.ref } });
+        // The app's own repository is a local path Berth chose; a URL the caller gives is
+        // held to the caller's rules (local paths for admins only).
+        const localSources = req.body.url === undefined || req.principal?.user.role === 'admin';
+        const started = await upsertPreview(deps, parent, { number: req.body.number ?? nextPreviewNumber(deps, parent), source: { kind: 'git', url, ref: req.body.ref }, localSources });
         const { code, body } = await deployAnswer(deps, started, req.query.wait);
         return reply.status(code).send(body);
       },
@@ -164,7 +179,7 @@ export const pipelineRoutes =
         },
       },
       async (req, reply) => {
-        const started = await promote(deps, getApp(deps, req.params.app));
+        const started = await promote(deps, getApp(deps, req.params.app), (owner) => mayUse(deps, req, owner));
         const { code, body } = await deployAnswer(deps, started, req.query.wait);
         return reply.status(code).send(body);
       },

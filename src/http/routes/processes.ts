@@ -51,7 +51,7 @@ export const processRoutes =
       async (req, reply) => {
         // Whatever can fail with a 4xx is checked before the stream opens.
         const ctx = oneOffContext(deps, req.params.app, req.body.command);
-        const sse = openSse(req, reply);
+        const sse = openSse(deps, req, reply);
         try {
           const code = await runCommand(deps, ctx, req.body.command, (line) => sse.send('line', { line }), sse.signal);
           sse.send('exit', { code });

@@ -16,6 +16,7 @@ export const sessionRoutes =
     app.post(
       '/session',
       {
+        config: { auth: 'public' },
         schema: {
           summary: 'Log in to the dashboard with a user name and password, or an API token; sets the session cookie',
           tags: ['auth'],
@@ -28,8 +29,11 @@ export const sessionRoutes =
         },
       },
       async (req, reply) => {
-        return limiter.guard(req.ip, async () => {
-          const s = await login(deps, req.body);
+        const body = req.body;
+        // A password can be guessed, a token cannot: password logins are refused outright
+        // once a name has too many failures from an address; tokens are always checked.
+        const attempt = async () => {
+          const s = await login(deps, body);
           void reply.setCookie(SESSION_COOKIE, s.id, {
             httpOnly: true,
             sameSite: 'strict',
@@ -38,7 +42,9 @@ export const sessionRoutes =
             maxAge: SESSION_TTL_MS / 1000,
           });
           return { user: s.user.name, role: s.user.role, csrf: s.csrf, expiresAt: s.expiresAt };
-        });
+        };
+        const refusal = 'too many failed logins from this address; try again in a minute';
+        return 'token' in body ? limiter.guard(`api:${req.ip}`, attempt, refusal) : limiter.guardGuessable(`login:${req.ip}:${body.user}`, attempt, refusal);
       },
     );
 
@@ -49,7 +55,7 @@ export const sessionRoutes =
       expiresAt: null,
     }));
 
-    app.delete('/session', { schema: { summary: 'Log out: ends the session and clears its cookie', tags: ['auth'], response: { 200: Type.Object({ loggedOut: Type.Boolean() }), ...errors } } }, async (req, reply) => {
+    app.delete('/session', { config: { viewerMay: true }, schema: { summary: 'Log out: ends the session and clears its cookie', tags: ['auth'], response: { 200: Type.Object({ loggedOut: Type.Boolean() }), ...errors } } }, async (req, reply) => {
       if (req.session) logout(deps, req.session.id);
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { loggedOut: req.session !== null };

@@ -9,7 +9,7 @@ export const systemRoutes =
   async (app) => {
     app.get(
       '/api/v1/health',
-      { schema: { summary: 'Is the control plane up', tags: ['system'], response: { 200: Type.Object({ ok: Type.Boolean(), version: Type.String() }) } } },
+      { config: { auth: 'public' }, schema: { summary: 'Is the control plane up', tags: ['system'], response: { 200: Type.Object({ ok: Type.Boolean(), version: Type.String() }) } } },
       async () => ({ ok: true, version: VERSION }),
     );
   };

@@ -35,6 +35,7 @@ export const tokenRoutes =
     app.post(
       '/tokens',
       {
+        config: { viewerMay: true },
         schema: {
           summary: 'Create a token for the caller; the secret is in this answer only',
           tags: ['auth'],
@@ -78,7 +79,7 @@ export const tokenRoutes =
 
     app.delete(
       '/tokens/:id',
-      { schema: { summary: 'Revoke a token, at once', tags: ['auth'], params: IdParams, response: { 200: Type.Object({ revoked: Type.Integer() }), ...errors } } },
+      { config: { viewerMay: true }, schema: { summary: 'Revoke a token, at once', tags: ['auth'], params: IdParams, response: { 200: Type.Object({ revoked: Type.Integer() }), ...errors } } },
       async (req) => {
         revokeToken(deps, req.principal!, req.params.id);
         return { revoked: req.params.id };

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Deps } from '../../domain/context.js';
 import { createUser, deleteUser, listUsers, setPassword } from '../../domain/users/users.js';
+import { Forbidden } from '../../errors.js';
 import { ErrorBody } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -49,6 +50,13 @@ export const userRoutes =
     app.put(
       '/users/:name/password',
       {
+        config: { viewerMay: true },
+        // Whose password it is decides before the body is read: someone else's is refused the
+        // same way whatever was sent.
+        preValidation: async (req) => {
+          const p = req.principal!;
+          if ((req.params as { name?: string }).name !== p.user.name && p.user.role !== 'admin') throw Forbidden("only admins set other users' passwords");
+        },
         schema: {
           summary: "Set or remove (null) a user's dashboard password: your own, or anyone's as an admin; ends the user's sessions",
           tags: ['auth'],

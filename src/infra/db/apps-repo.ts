@@ -19,6 +19,7 @@ interface Raw {
   pr_number: number | null;
   expires_at: string | null;
   promote_to_app_id: number | null;
+  fork_config: number;
   current_deployment_id: number | null;
   created_at: string;
   updated_at: string;
@@ -40,6 +41,7 @@ const toRow = (r: Raw): AppRow => ({
   prNumber: r.pr_number,
   expiresAt: r.expires_at,
   promoteToAppId: r.promote_to_app_id,
+  forkConfig: r.fork_config === 1,
   currentDeploymentId: r.current_deployment_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -105,12 +107,19 @@ export class AppsRepo {
   }
 
   /** Git and pipeline settings: the deploy branch, the sealed webhook secret, the promotion target. */
-  setGit(id: number, s: { deployBranch?: string; webhookSecret?: string | null; promoteToAppId?: number | null }): void {
+  setGit(id: number, s: { deployBranch?: string; webhookSecret?: string | null; promoteToAppId?: number | null; forkConfig?: boolean }): void {
     const cur = this.get(id);
     if (!cur) return;
     this.db
-      .prepare('UPDATE apps SET deploy_branch = ?, webhook_secret = ?, promote_to_app_id = ?, updated_at = ? WHERE id = ?')
-      .run(s.deployBranch ?? cur.deployBranch, s.webhookSecret !== undefined ? s.webhookSecret : cur.webhookSecret, s.promoteToAppId !== undefined ? s.promoteToAppId : cur.promoteToAppId, now(), id);
+      .prepare('UPDATE apps SET deploy_branch = ?, webhook_secret = ?, promote_to_app_id = ?, fork_config = ?, updated_at = ? WHERE id = ?')
+      .run(
+        s.deployBranch ?? cur.deployBranch,
+        s.webhookSecret !== undefined ? s.webhookSecret : cur.webhookSecret,
+        s.promoteToAppId !== undefined ? s.promoteToAppId : cur.promoteToAppId,
+        (s.forkConfig ?? cur.forkConfig) ? 1 : 0,
+        now(),
+        id,
+      );
   }
 
   /** Marks an app as the preview of `parentId` for a pull request, expiring at `expiresAt`. */
@@ -123,10 +132,19 @@ export class AppsRepo {
     return this.db.prepare<[string], Raw>('SELECT * FROM apps WHERE expires_at IS NOT NULL AND expires_at <= ?').all(nowIso).map(toRow);
   }
 
-  /** Seen webhook deliveries (GitHub's X-GitHub-Delivery); false when the id was seen before. */
-  recordDelivery(appId: number, deliveryId: string): boolean {
-    this.db.prepare('DELETE FROM webhook_deliveries WHERE received_at < ?').run(new Date(Date.now() - 7 * 86_400_000).toISOString());
-    return this.db.prepare('INSERT OR IGNORE INTO webhook_deliveries (delivery_id, app_id, received_at) VALUES (?, ?, ?)').run(deliveryId, appId, now()).changes > 0;
+  /**
+   * Records a webhook delivery: its id (GitHub's X-GitHub-Delivery, kept 7 days) and the digest
+   * of its body (kept as long as the app: a captured body must not replay under a new id, ever).
+   * False, and nothing recorded, when either was seen before.
+   */
+  recordDelivery(appId: number, deliveryId: string, bodyDigest: string): boolean {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM webhook_deliveries WHERE received_at < ?').run(new Date(Date.now() - 7 * 86_400_000).toISOString());
+      if (this.db.prepare('SELECT 1 FROM webhook_bodies WHERE app_id = ? AND digest = ?').get(appId, bodyDigest)) return false;
+      if (this.db.prepare('INSERT OR IGNORE INTO webhook_deliveries (delivery_id, app_id, received_at) VALUES (?, ?, ?)').run(deliveryId, appId, now()).changes === 0) return false;
+      this.db.prepare('INSERT INTO webhook_bodies (app_id, digest, received_at) VALUES (?, ?, ?)').run(appId, bodyDigest, now());
+      return true;
+    })();
   }
 
   setFormation(id: number, formation: Record<string, number>): void {

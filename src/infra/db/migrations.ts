@@ -198,4 +198,17 @@ export const MIGRATIONS: readonly string[] = [
     received_at TEXT NOT NULL
   );
   `,
+  // 11: tenant boundaries: whether a fork's pull-request previews get the parent's config (an
+  // admin's choice), the token a dashboard session was opened with (it ends with the token), and
+  // digests of webhook bodies (a signed body is accepted once, whatever delivery id it carries)
+  `
+  ALTER TABLE apps ADD COLUMN fork_config INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sessions ADD COLUMN token_id INTEGER REFERENCES tokens(id) ON DELETE CASCADE;
+  CREATE TABLE webhook_bodies (
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    digest TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (app_id, digest)
+  );
+  `,
 ];

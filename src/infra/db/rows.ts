@@ -35,6 +35,8 @@ export interface AppRow {
   expiresAt: string | null;
   /** The next stage of the app's pipeline (`berth promote` deploys its image there). */
   promoteToAppId: number | null;
+  /** Whether previews of pull requests from forks get this app's config (an admin's choice). */
+  forkConfig: boolean;
   currentDeploymentId: number | null;
   createdAt: string;
   updatedAt: string;
@@ -129,4 +131,6 @@ export interface SessionRow {
   csrf: string;
   expiresAt: string;
   createdAt: string;
+  /** The API token the session was opened with (null: a password login); it ends with the token. */
+  tokenId: number | null;
 }

@@ -9,11 +9,11 @@ const app = (name: string, upstreams: string[] = ['172.18.0.2:3000']): RoutedApp
 });
 
 const SOCKET = 'unix//var/lib/berth/proxy/routes.sock';
-const routesOf = (apps: RoutedApp[]) => routeTable({ apps, adminListen: '127.0.0.1:2019', listen: SOCKET }).apps.http.servers.berth!.routes;
+const routesOf = (apps: RoutedApp[]) => routeTable({ apps, adminListen: '127.0.0.1:2019', listen: SOCKET, privateCookies: ['berth_session'] }).apps.http.servers.berth!.routes;
 
 describe('routeTable', () => {
   it('keeps the admin address and serves plain HTTP on the edge socket', () => {
-    const cfg = routeTable({ apps: [], adminListen: '127.0.0.1:2999', listen: SOCKET });
+    const cfg = routeTable({ apps: [], adminListen: '127.0.0.1:2999', listen: SOCKET, privateCookies: [] });
     expect(cfg.admin.listen).toBe('127.0.0.1:2999');
     expect(cfg.apps.http.servers.berth).toMatchObject({ listen: [SOCKET], automatic_https: { disable: true } });
   });
@@ -42,6 +42,24 @@ describe('routeTable', () => {
     expect(route.match).toEqual([{ path: ['/default/web', '/default/web/*'] }]);
     expect(route.handle[0]).toEqual({ handler: 'rewrite', strip_path_prefix: '/default/web' });
     expect(route.handle[1]).toMatchObject({ headers: { request: { set: { 'X-Forwarded-Prefix': ['/default/web'] } } } });
+  });
+
+  it('gives an app no path route when path routes are off for it', () => {
+    const routes = routesOf([{ ...app('web'), pathPrefix: null }]);
+    expect(routes.map((r) => r['@id'])).toEqual(['host-web', 'not-found']);
+  });
+
+  it("cuts Berth's own session cookie out of every request an app receives, by host and by path", () => {
+    for (const route of routesOf([app('web')]).filter((r) => r['@id'] !== 'not-found')) {
+      const proxy = route.handle.find((h) => h.handler === 'reverse_proxy') as { headers: { request: { replace: Record<string, { search_regexp: string; replace: string }[]> } } };
+      const cuts = proxy.headers.request.replace.Cookie!;
+      // What Caddy will do, with the same regular expressions applied in order.
+      const apply = (cookie: string) => cuts.reduce((c, r) => c.replace(new RegExp(r.search_regexp, 'g'), r.replace), cookie);
+      expect(apply('a=1; berth_session=secret; b=2')).toBe('a=1; b=2');
+      expect(apply('berth_session=secret; b=2')).toBe('b=2');
+      expect(apply('a=1; berth_session=secret')).toBe('a=1');
+      expect(apply('a=1; not_berth_session=x')).toBe('a=1; not_berth_session=x');
+    }
   });
 
   it('balances over every upstream of an app', () => {

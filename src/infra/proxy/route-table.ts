@@ -13,8 +13,8 @@ export interface RoutedApp {
   name: string;
   /** Host names that reach this app, e.g. myapp.localhost and its custom domains. */
   hosts: string[];
-  /** Path prefix on any host, e.g. /owner/myapp; stripped before the app sees the request. */
-  pathPrefix: string;
+  /** Path prefix on any host, e.g. /owner/myapp, stripped before the app sees the request; null: no path route. */
+  pathPrefix: string | null;
   /** host:port of each healthy container; empty when the app has no running release. */
   upstreams: string[];
 }
@@ -25,6 +25,12 @@ export interface RouteTableParams {
   adminListen: string;
   /** Where the routing Caddy listens: the edge's unix socket, e.g. unix//var/lib/berth/proxy/routes.sock. */
   listen: string;
+  /**
+   * Cookies of Berth's own (the dashboard's session) that are removed from every request an
+   * app receives: browsers send a cookie to every port of its host, and an app must never see
+   * them, whichever host or path it is reached by.
+   */
+  privateCookies: string[];
 }
 
 export interface EdgeParams {
@@ -59,7 +65,15 @@ function page(title: string, text: string): string {
 
 const NOT_FOUND_PAGE = page('No app here', 'Berth has no app at this address. Check the URL, or run <code>berth apps</code> to list apps and their URLs.');
 
-function proxy(upstreams: string[], extraHeaders: Record<string, string[]> = {}): Handler {
+/** Caddy header replacements that cut the named cookies out of a Cookie header. */
+function cookieCuts(names: string[]): Record<string, { search_regexp: string; replace: string }[]> {
+  if (names.length === 0) return {};
+  const cuts = names.map((n) => ({ search_regexp: `(?:^|;\\s*)${n.replace(/[^A-Za-z0-9_]/g, '')}=[^;]*`, replace: '' }));
+  // A cut at the start leaves "; rest": drop that separator too.
+  return { Cookie: [...cuts, { search_regexp: '^;\\s*', replace: '' }] };
+}
+
+function proxy(upstreams: string[], privateCookies: string[], extraHeaders: Record<string, string[]> = {}): Handler {
   return {
     handler: 'reverse_proxy',
     upstreams: upstreams.map((dial) => ({ dial })),
@@ -78,13 +92,14 @@ function proxy(upstreams: string[], extraHeaders: Record<string, string[]> = {})
           ...extraHeaders,
         },
         delete: [CLIENT_IP_HEADER],
+        replace: cookieCuts(privateCookies),
       },
     },
   };
 }
 
-function target(app: RoutedApp, extraHeaders?: Record<string, string[]>): Handler {
-  if (app.upstreams.length > 0) return proxy(app.upstreams, extraHeaders);
+function target(app: RoutedApp, privateCookies: string[], extraHeaders?: Record<string, string[]>): Handler {
+  if (app.upstreams.length > 0) return proxy(app.upstreams, privateCookies, extraHeaders);
   return {
     handler: 'static_response',
     status_code: 503,
@@ -98,13 +113,19 @@ export function routeTable(p: RouteTableParams): CaddyConfig {
   const apps = [...p.apps].sort((a, b) => a.name.localeCompare(b.name));
   const hostRoutes: Route[] = apps
     .filter((a) => a.hosts.length > 0)
-    .map((a) => ({ '@id': `host-${a.name.replace('/', '.')}`, match: [{ host: a.hosts }], handle: [target(a)], terminal: true }));
-  const pathRoutes: Route[] = apps.map((a) => ({
-    '@id': `path-${a.name.replace('/', '.')}`,
-    match: [{ path: [a.pathPrefix, `${a.pathPrefix}/*`] }],
-    handle: [{ handler: 'rewrite', strip_path_prefix: a.pathPrefix }, target(a, { 'X-Forwarded-Prefix': [a.pathPrefix] })],
-    terminal: true,
-  }));
+    .map((a) => ({ '@id': `host-${a.name.replace('/', '.')}`, match: [{ host: a.hosts }], handle: [target(a, p.privateCookies)], terminal: true }));
+  const pathRoutes: Route[] = apps.flatMap((a) =>
+    a.pathPrefix === null
+      ? []
+      : [
+          {
+            '@id': `path-${a.name.replace('/', '.')}`,
+            match: [{ path: [a.pathPrefix, `${a.pathPrefix}/*`] }],
+            handle: [{ handler: 'rewrite', strip_path_prefix: a.pathPrefix }, target(a, p.privateCookies, { 'X-Forwarded-Prefix': [a.pathPrefix] })],
+            terminal: true,
+          },
+        ],
+  );
   const notFound: Route = {
     '@id': 'not-found',
     handle: [{ handler: 'static_response', status_code: 404, headers: { 'Content-Type': ['text/html; charset=utf-8'] }, body: NOT_FOUND_PAGE }],
