@@ -32,4 +32,13 @@ describe('parseConfig', () => {
     expect(c.domain).toBe('flag.example.com');
     expect(c.httpPort).toBe(8080);
   });
+
+  it('has limits and quotas, in MB where they are sizes, each settable and checked', () => {
+    const d = parseConfig({});
+    expect(d.limits).toEqual({ uploadBytes: 512 * 1024 * 1024, sourceBytes: 2048 * 1024 * 1024, sourceFiles: 100_000, pushBytes: 512 * 1024 * 1024, containersPerApp: 20 });
+    expect(d.quotas).toEqual({ apps: 50, previews: 10, runs: 5 });
+    const c = loadConfig({ BERTH_MAX_UPLOAD_MB: '3', BERTH_MAX_PUSH_MB: '1', BERTH_QUOTA_RUNS: '0' });
+    expect([c.limits.uploadBytes, c.limits.pushBytes, c.quotas.runs]).toEqual([3 * 1024 * 1024, 1024 * 1024, 0]);
+    expect(() => loadConfig({ BERTH_MAX_SOURCE_FILES: '0', BERTH_QUOTA_APPS: '-1' })).toThrow(/BERTH_MAX_SOURCE_FILES="0": expected a whole number from 1 to 100000000\n {2}BERTH_QUOTA_APPS="-1"/);
+  });
 });

@@ -32,6 +32,19 @@ export interface Config {
   defaultMemoryMb: number;
   defaultCpus: number;
   maxConcurrentDeploys: number;
+  /** A build running longer is stopped and its deploy fails. */
+  buildTimeoutSeconds: number;
+  /** Memory (and memory + swap) of each build step's container. */
+  buildMemoryMb: number;
+  /** CPUs each build step's container may use (a CFS quota). */
+  buildCpus: number;
+  /**
+   * Processes a build step may start, as the nproc ulimit: the classic builder's API has no pids
+   * limit; nproc counts per user id, and the kernel does not apply it to root.
+   */
+  buildProcesses: number;
+  /** Each deploy's log keeps its head and its tail within this size; the middle is cut. */
+  deployLogMaxMb: number;
   /** How many past deployment images per app are kept for rollbacks. */
   keepImages: number;
   /** After a switch, how long the old release keeps its in-flight requests before SIGTERM. */
@@ -51,8 +64,31 @@ export interface Config {
    * local domain `localhost`.
    */
   pathRoutes: boolean;
+  /** Hard limits on what one request or app may take, each enforced while the input streams. */
+  limits: Limits;
+  /** What each owner may have at once unless an admin sets its own (`berth owners quota`). */
+  quotas: Quotas;
   /** Lets app containers reach link-local addresses (169.254.0.0/16, cloud instance metadata); by default Berth blocks them and refuses to start if it cannot. */
   allowLinkLocal: boolean;
+}
+
+export interface Limits {
+  /** Bytes of an uploaded source tarball (compressed). */
+  uploadBytes: number;
+  /** Bytes of a source once unpacked (the tar stream), and how many entries it may hold. */
+  sourceBytes: number;
+  sourceFiles: number;
+  /** Bytes of one git push (the receive-pack request body). */
+  pushBytes: number;
+  /** Containers one app may run in all (the sum of its formation). */
+  containersPerApp: number;
+}
+
+export interface Quotas {
+  apps: number;
+  previews: number;
+  /** One-off `berth run` containers running at once. */
+  runs: number;
 }
 
 /** Where each setting comes from, by name; flags win over the environment. */
@@ -78,6 +114,11 @@ const KEYS = {
   memoryMb: 'BERTH_DEFAULT_MEMORY_MB',
   cpus: 'BERTH_DEFAULT_CPUS',
   maxConcurrentDeploys: 'BERTH_MAX_CONCURRENT_DEPLOYS',
+  buildTimeoutSeconds: 'BERTH_BUILD_TIMEOUT_SECONDS',
+  buildMemoryMb: 'BERTH_BUILD_MEMORY_MB',
+  buildCpus: 'BERTH_BUILD_CPUS',
+  buildProcesses: 'BERTH_BUILD_PROCESSES',
+  deployLogMaxMb: 'BERTH_DEPLOY_LOG_MAX_MB',
   keepImages: 'BERTH_KEEP_IMAGES',
   drainSeconds: 'BERTH_DRAIN_SECONDS',
   metricsIntervalSeconds: 'BERTH_METRICS_INTERVAL',
@@ -85,6 +126,14 @@ const KEYS = {
   trustedProxies: 'BERTH_TRUSTED_PROXIES',
   pathRoutes: 'BERTH_PATH_ROUTES',
   allowLinkLocal: 'BERTH_ALLOW_LINK_LOCAL',
+  maxUploadMb: 'BERTH_MAX_UPLOAD_MB',
+  maxSourceMb: 'BERTH_MAX_SOURCE_MB',
+  maxSourceFiles: 'BERTH_MAX_SOURCE_FILES',
+  maxPushMb: 'BERTH_MAX_PUSH_MB',
+  maxContainersPerApp: 'BERTH_MAX_CONTAINERS_PER_APP',
+  quotaApps: 'BERTH_QUOTA_APPS',
+  quotaPreviews: 'BERTH_QUOTA_PREVIEWS',
+  quotaRuns: 'BERTH_QUOTA_RUNS',
 } as const;
 
 export const DEFAULT_IMAGES: BaseImages = {
@@ -104,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigSource = {}): Co
   return parseConfig(src);
 }
 
+const MB = 1024 * 1024;
 const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const IP_OR_CIDR_RE = /^(?:(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?|[0-9a-fA-F:]+(?:\/\d{1,3})?)$/;
 const HOST_RE = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
@@ -182,6 +232,11 @@ export function parseConfig(src: ConfigSource): Config {
     defaultMemoryMb: int('memoryMb', 512, 16, 1_048_576),
     defaultCpus: num('cpus', 1, 0.01, 256),
     maxConcurrentDeploys: int('maxConcurrentDeploys', 2, 1, 64),
+    buildTimeoutSeconds: int('buildTimeoutSeconds', 900, 5, 86_400),
+    buildMemoryMb: int('buildMemoryMb', 2048, 64, 1_048_576),
+    buildCpus: num('buildCpus', 1, 0.01, 256),
+    buildProcesses: int('buildProcesses', 4096, 64, 1_048_576),
+    deployLogMaxMb: int('deployLogMaxMb', 5, 1, 1024),
     keepImages: int('keepImages', 3, 1, 100),
     drainSeconds: int('drainSeconds', 5, 0, 3600),
     metricsIntervalSeconds: int('metricsIntervalSeconds', 30, 1, 3600),
@@ -189,6 +244,18 @@ export function parseConfig(src: ConfigSource): Config {
     trustedProxies,
     pathRoutes: bool('pathRoutes', domain === 'localhost'),
     allowLinkLocal: bool('allowLinkLocal', false),
+    limits: {
+      uploadBytes: int('maxUploadMb', 512, 1, 1_048_576) * MB,
+      sourceBytes: int('maxSourceMb', 2048, 1, 1_048_576) * MB,
+      sourceFiles: int('maxSourceFiles', 100_000, 1, 100_000_000),
+      pushBytes: int('maxPushMb', 512, 1, 1_048_576) * MB,
+      containersPerApp: int('maxContainersPerApp', 20, 1, 1000),
+    },
+    quotas: {
+      apps: int('quotaApps', 50, 0, 1_000_000),
+      previews: int('quotaPreviews', 10, 0, 1_000_000),
+      runs: int('quotaRuns', 5, 0, 1_000_000),
+    },
   };
   if (problems.length > 0) {
     throw Invalid(`invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -1,7 +1,7 @@
 // Berth's one error vocabulary. Domain code throws these; exactly two places turn them into
 // output: the HTTP error handler and the CLI's top-level catch.
 
-export type ErrorCode = 'not_found' | 'invalid' | 'conflict' | 'forbidden' | 'unauthorized' | 'rate_limited' | 'unavailable' | 'failed';
+export type ErrorCode = 'not_found' | 'invalid' | 'conflict' | 'forbidden' | 'unauthorized' | 'rate_limited' | 'unavailable' | 'failed' | 'too_large';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid: 400,
@@ -10,6 +10,7 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   failed: 422,
+  too_large: 413,
   rate_limited: 429,
   unavailable: 503,
 };
@@ -40,6 +41,8 @@ export const Conflict = (message: string, d?: ErrorDetails) => new BerthError('c
 export const Unauthorized = (message: string, d?: ErrorDetails) => new BerthError('unauthorized', message, d);
 export const RateLimited = (message: string, d?: ErrorDetails) => new BerthError('rate_limited', message, d);
 export const Forbidden = (message: string, d?: ErrorDetails) => new BerthError('forbidden', message, d);
+/** The input is over one of Berth's size limits (an upload, an unpacked source, a push). */
+export const TooLarge = (message: string, d?: ErrorDetails) => new BerthError('too_large', message, d);
 export const Unavailable = (message: string, d?: ErrorDetails) => new BerthError('unavailable', message, d);
 /** The request was well-formed but the work it asked for failed (a build, a health check). */
 export const Failed = (message: string, d?: ErrorDetails) => new BerthError('failed', message, d);

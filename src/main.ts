@@ -52,7 +52,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     db,
     docker: new DockerEngine(config.dockerSocket),
     proxy: new CaddyProxy({ adminAddress: config.caddyAdmin, edgeAdminAddress: config.caddyEdgeAdmin, httpPort: config.httpPort, caddyBin: config.caddyBin, stateDir: join(config.dataDir, 'proxy') }),
-    logs: new LogStore(join(config.dataDir, 'logs')),
+    logs: new LogStore(join(config.dataDir, 'logs'), { maxBytes: config.deployLogMaxMb * 1024 * 1024 }),
     jobs: new JobQueue(config.maxConcurrentDeploys),
     logger,
     secrets: SecretBox.open(join(config.dataDir, 'secret.key')),
@@ -75,6 +75,17 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   }
   const supervisor = new Supervisor(deps);
   supervisor.start();
+  // Both Caddies run detached (they outlive Berth); while Berth runs, it starts a dead one again.
+  const { ProxyWatch } = await import('./domain/routing/proxy-watch.js');
+  const { syncRoutes } = await import('./domain/routing/sync-routes.js');
+  const proxyWatch = new ProxyWatch({
+    proxy: deps.proxy,
+    logger,
+    record: (kind, role, message) => deps.db.events.add({ appId: null, subject: `proxy:${role}`, kind, message }),
+    afterRestart: (role) => (role === 'routing' ? syncRoutes(deps) : Promise.resolve()),
+  });
+  proxyWatch.start();
+  deps.proxyStatus = () => proxyWatch.status();
   const sampler = startSampler(deps, config.metricsIntervalSeconds);
   // Expired previews go within a quarter of their lifetime (at least every minute).
   const sweepMs = Math.min(60_000, Math.max(1000, (config.previewTtlHours * 3_600_000) / 4));
@@ -95,7 +106,10 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     url,
     deps,
     async close() {
+      // First: a Caddy stopped after Berth (scripts/demo stop) must stay stopped.
+      const watchStopped = proxyWatch.stop();
       await app.close();
+      await watchStopped;
       await supervisor.stop();
       await sampler.stop();
       clearInterval(sweeper);

@@ -3,7 +3,7 @@
 // whose first use costs the CLI ~50 ms of start-up on every command.
 import { createReadStream } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { BerthError, Unavailable, type ErrorCode } from '../errors.js';
+import { BerthError, messageOf, Unavailable, type ErrorCode } from '../errors.js';
 
 export interface RequestOptions {
   json?: unknown;
@@ -18,7 +18,7 @@ export interface SseEvent {
   data: unknown;
 }
 
-const CODES: readonly ErrorCode[] = ['not_found', 'invalid', 'conflict', 'forbidden', 'unauthorized', 'rate_limited', 'unavailable', 'failed'];
+const CODES: readonly ErrorCode[] = ['not_found', 'invalid', 'conflict', 'forbidden', 'unauthorized', 'rate_limited', 'unavailable', 'failed', 'too_large'];
 
 async function readBody(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -85,7 +85,10 @@ export class ApiClient {
     return JSON.parse(await readBody(res)) as T;
   }
 
-  /** Reads an SSE stream (from a GET, or a POST of `post.json`), calling onEvent for each event, until the server ends it (or signal aborts). */
+  /**
+   * Reads an SSE stream (from a GET, or a POST of `post.json`), calling onEvent for each event,
+   * until the server ends it (or signal aborts). A stream the server drops throws Unavailable.
+   */
   async stream(path: string, query: RequestOptions['query'], onEvent: (e: SseEvent) => void, signal?: AbortSignal, post?: { json: unknown }): Promise<void> {
     let res: IncomingMessage;
     try {
@@ -112,7 +115,9 @@ export class ApiClient {
         }
       }
     } catch (e) {
-      if ((e as Error).name !== 'AbortError') throw e;
+      if ((e as Error).name === 'AbortError') return;
+      // The server (or the network) dropped the stream mid-way: a restart, a crash, a reset.
+      throw Unavailable(`the connection to the Berth server at ${this.baseUrl} broke (${(e as NodeJS.ErrnoException).code ?? messageOf(e)})`, { cause: e });
     }
   }
 }

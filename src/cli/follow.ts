@@ -1,6 +1,7 @@
 // Following a deploy the server has started (a deploy, a config change, a rollback): stream
-// its log, then print the URLs, or fail with the reason.
-import { Failed } from '../errors.js';
+// its log, then print the URLs, or fail with the reason; a server that goes away mid-way is
+// told apart from a failed deploy (the outcome is unknown, exit code 5 rather than 1).
+import { BerthError, Failed, Unavailable } from '../errors.js';
 import type { ApiClient } from './client.js';
 import type { CliContext } from './context.js';
 
@@ -17,11 +18,19 @@ interface End {
 
 export async function followDeploy(ctx: CliContext, client: ApiClient, started: Started, o: { json?: boolean | undefined; since: number; verb: string; done: string }): Promise<void> {
   const id = started.deployment.id;
-  let end: End = { status: 'unknown', reason: null };
-  await client.stream(`/api/v1/deployments/${id}/log`, { follow: true }, (ev) => {
-    if (ev.event === 'line' && !o.json) ctx.out((ev.data as { line: string }).line);
-    if (ev.event === 'end') end = ev.data as End;
-  });
+  const seen: { end?: End } = {};
+  try {
+    await client.stream(`/api/v1/deployments/${id}/log`, { follow: true }, (ev) => {
+      if (ev.event === 'line' && !o.json) ctx.out((ev.data as { line: string }).line);
+      if (ev.event === 'end') seen.end = ev.data as End;
+    });
+  } catch (e) {
+    if (!(e instanceof BerthError && e.code === 'unavailable')) throw e;
+  }
+  // No end event: the server went away (a crash, a restart) while the deploy ran. It may have
+  // gone live or not; saying it failed would be a guess, and so would saying it worked.
+  const end = seen.end;
+  if (!end) throw Unavailable(`the server went away; the deploy's outcome is unknown: see \`berth deployments ${started.app}\``, { hint: `${o.verb} #${id} may be live or not; once the server is back, \`berth deployments ${started.app}\` tells` });
   const urls = end.urls ?? (await client.request<{ urls: string[] }>('GET', `/api/v1/apps/${encodeURIComponent(started.app)}`)).urls;
   if (o.json) ctx.out(JSON.stringify({ app: started.app, deployment: id, status: end.status, reason: end.reason, urls }, null, 2));
   if (end.status !== 'running') throw Failed(`${o.verb} #${id} of ${started.app} failed: ${end.reason ?? end.status}`);

@@ -10,6 +10,7 @@ import { sanitizeTerminal } from './output.js';
 export const EXIT_CODES: Record<ErrorCode | 'internal', number> = {
   failed: 1,
   invalid: 2,
+  too_large: 2,
   not_found: 3,
   conflict: 4,
   unavailable: 5,
@@ -77,10 +78,26 @@ export async function runCli(argv: string[], ops: HostOps): Promise<void> {
     err: (t) => process.stderr.write(`${sanitizeTerminal(t)}\n`),
     ops,
   };
+  if (argv.slice(2).find((a) => !a.startsWith('-')) !== 'server') quietOnClosedPipe();
   try {
     await (await buildProgram(ctx, argv.slice(2))).parseAsync(argv);
   } catch (e) {
     process.exitCode = reportError(e, ctx);
+  }
+}
+
+/**
+ * `berth apps | head -1`: the reader may leave before the CLI has written everything, and the
+ * next write fails with EPIPE. Nobody is left to read the rest: stop quietly (no stack trace),
+ * with the exit code the command had so far. The server keeps Node's default: it is no pipe's.
+ */
+export function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      // Any other failure to write: nothing can be printed about it either.
+      process.exit(EXIT_CODES.internal);
+    });
   }
 }
 

@@ -32,6 +32,8 @@ export interface Deps {
   routeOverrides: Map<number, string[]>;
   /** Identifies what this Berth created on a shared Docker Engine (label berth.instance). */
   instanceId: string;
+  /** Both Caddies as the proxy watch (routing/proxy-watch.ts) last saw them; absent while nothing watches. */
+  proxyStatus?: () => Record<'edge' | 'routing', 'up' | 'down' | 'restarting'>;
 }
 
 /** Labels every Berth container and image carries. */

@@ -1,6 +1,6 @@
 // Makes Docker and Caddy agree with the database, idempotently. Runs at start-up (after a
 // crash or kill -9 too): interrupted work is marked failed, orphans are removed, the current
-// release of every app is running, and the routes are re-applied.
+// release of every app is running, and the routes are re-applied (before anything is removed).
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf } from '../errors.js';
@@ -25,32 +25,28 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   await deps.docker.ping();
   for (const owner of new Set(deps.db.apps.list().map((a) => a.owner))) await ensureOwnerNetwork(deps, owner);
 
-  // 1. Work that a restart interrupted can never finish: mark it failed.
+  // 1. Work that a restart interrupted can never finish: mark it failed, and remove the step
+  // images its build left untagged.
   for (const b of deps.db.builds.unfinished()) {
     if (deps.jobs.busy(`app-${b.appId}`)) continue;
     transitionBuild(deps.db, b.id, 'failed', { error: INTERRUPTED });
+    report.removedImages += await removeStepImages(deps, b.stepImages, b.createdAt);
   }
   for (const d of deps.db.deployments.unfinished()) {
     if (deps.jobs.busy(`app-${d.appId}`)) continue;
-    // Its image never served: forgetting it here lets step 4 remove it as an orphan.
+    // Its image never served: forgetting it here lets step 6 remove it as an orphan.
     transitionDeployment(deps.db, d.id, 'failed', { reason: INTERRUPTED }, () => deps.db.deployments.clearImage(d.id));
     deps.logs.append(logKey(d.id), ` !     ${INTERRUPTED}`);
     report.interrupted++;
   }
 
-  // 2. Containers: keep those of each app's current running deployment; remove the rest.
+  // 2. The current release of every app: its containers are the ones to keep.
   const wanted = new Map<string, number>(); // container id -> deployment id
   const currentDeployments = deps.db.apps
     .list()
     .map((a) => (a.currentDeploymentId !== null ? deps.db.deployments.get(a.currentDeploymentId) : undefined))
     .filter((d) => d !== undefined && d.status === 'running');
   for (const d of currentDeployments) for (const id of d!.containers) wanted.set(id, d!.id);
-  const busyDeployments = new Set(deps.db.deployments.unfinished().map((d) => d.id));
-  for (const c of await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId })) {
-    if (wanted.has(c.id) || busyDeployments.has(Number(c.labels[LABELS.deployment]))) continue;
-    await deps.docker.remove(c.id, 5);
-    report.removedContainers++;
-  }
 
   // 3. The current release of every app runs: start stopped containers, recreate missing ones.
   for (const d of currentDeployments) {
@@ -74,7 +70,21 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
     }
   }
 
-  // 4. Images Berth built that no deployment records any more (interrupted builds, destroyed apps).
+  // 4. Routes from the database, before any container goes: after a crash between a deploy's
+  // proxy switch and its commit, the proxy still points at the new (now interrupted) release,
+  // whose containers step 5 removes. Routed back to the current release first, no request
+  // meets a removed container.
+  await syncRoutes(deps);
+
+  // 5. Containers that are not the current release of an app (nor of a deploy under way) go.
+  const busyDeployments = new Set(deps.db.deployments.unfinished().map((d) => d.id));
+  for (const c of await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId })) {
+    if (wanted.has(c.id) || busyDeployments.has(Number(c.labels[LABELS.deployment]))) continue;
+    await deps.docker.remove(c.id, 5);
+    report.removedContainers++;
+  }
+
+  // 6. Images Berth built that no deployment records any more (interrupted builds, destroyed apps).
   const known = new Set(deps.db.deployments.images());
   // Berth's own images are named <prefix>/<owner>/<app>:d<deployment>.
   for (const img of await deps.docker.listImages(`${deps.config.containerPrefix}/*/*`)) {
@@ -85,7 +95,7 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
     report.removedImages++;
   }
 
-  // 5. Left-over scratch space of interrupted deploys.
+  // 7. Left-over scratch space of interrupted deploys.
   if (busyDeployments.size === 0) {
     for (const sub of ['work', 'uploads']) {
       const dir = join(deps.config.dataDir, sub);
@@ -93,7 +103,26 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
     }
   }
 
-  // 6. Routes from the database.
-  await syncRoutes(deps);
   return report;
+}
+
+/**
+ * Removes the step images an interrupted build made, newest first. The ids come from the
+ * build's output, which the build's own commands could imitate, so only images that are
+ * untagged and were made after the build began are touched, and never by force: Docker keeps
+ * an image that is in use or has children.
+ */
+async function removeStepImages(deps: Deps, ids: string[], since: string): Promise<number> {
+  let removed = 0;
+  for (const id of [...ids].reverse()) {
+    const info = await deps.docker.image(id).catch(() => null);
+    if (!info || info.tags.length > 0 || !info.createdAt || Date.parse(info.createdAt) < Date.parse(since) - 2000) continue;
+    try {
+      await deps.docker.removeImage(info.id);
+      removed++;
+    } catch {
+      // In use or a parent of another image: not this build's to take.
+    }
+  }
+  return removed;
 }

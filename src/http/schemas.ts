@@ -45,7 +45,7 @@ export const HealthCheck = Type.Object({
 export const AppView = Type.Object({
   name: Type.String(),
   owner: Type.String(),
-  status: Type.String({ description: 'new | deploying | running | crashed | failed | stopped' }),
+  status: Type.String({ description: 'new | deploying | running (something of the current release runs: a web container when it has web processes) | crashed (its containers are down) | failed | stopped (nothing runs on purpose, e.g. scaled to web=0) | unknown (Docker did not answer)' }),
   urls: Type.Array(Type.String()),
   port: Nullable(Type.Integer()),
   healthcheck: HealthCheck,

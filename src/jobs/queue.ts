@@ -1,18 +1,36 @@
 // The deploy queue: jobs for one app run one at a time, in order; at most `max` run at once
-// across all apps. Jobs are in memory; what a restart interrupts is settled by reconcile().
+// across all apps, shared fairly between owners. Jobs are in memory; what a restart
+// interrupts is settled by reconcile().
+
+export interface JobOptions {
+  /** Whose job this is: slots are shared between owners (default: the key is its own owner). */
+  owner?: string;
+}
+
+/**
+ * How many slots one owner may hold at once: never all of them (when there are two or more),
+ * so a tenant whose builds never end cannot stall everyone else's deploys, scaling and destroys.
+ */
+export const ownerCap = (max: number): number => (max <= 1 ? 1 : Math.ceil(max / 2));
 
 export class JobQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly runningBy = new Map<string, number>();
+  /** Jobs waiting for a slot, by owner, in arrival order; owners in the order they are served. */
+  private readonly waiting = new Map<string, (() => void)[]>();
   private readonly bg = new Set<Promise<unknown>>();
+  private readonly perOwner: number;
 
-  constructor(private readonly max: number) {}
+  constructor(private readonly max: number) {
+    this.perOwner = ownerCap(max);
+  }
 
   /** Runs fn after every earlier job with the same key; resolves or rejects with fn's result. */
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  run<T>(key: string, fn: () => Promise<T>, opts: JobOptions = {}): Promise<T> {
+    const owner = opts.owner ?? key;
     const prev = this.tails.get(key) ?? Promise.resolve();
-    const job = prev.catch(() => undefined).then(() => this.withSlot(fn));
+    const job = prev.catch(() => undefined).then(() => this.withSlot(owner, fn));
     const tail = job.catch(() => undefined);
     this.tails.set(key, tail);
     void tail.then(() => {
@@ -40,14 +58,51 @@ export class JobQueue {
     while (this.tails.size > 0 || this.bg.size > 0) await Promise.all([...this.tails.values(), ...this.bg]);
   }
 
-  private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.running >= this.max) await new Promise<void>((r) => this.waiting.push(r));
-    this.running++;
+  private mayStart(owner: string): boolean {
+    return this.running < this.max && (this.runningBy.get(owner) ?? 0) < this.perOwner;
+  }
+
+  private async withSlot<T>(owner: string, fn: () => Promise<T>): Promise<T> {
+    // A newcomer may start at once only when nobody is queued before it that could use the slot.
+    if (this.mayStart(owner) && (this.waiting.get(owner)?.length ?? 0) === 0) this.take(owner);
+    else {
+      // admit() takes the slot for this job before it resolves the wait.
+      await new Promise<void>((r) => {
+        const list = this.waiting.get(owner);
+        if (list) list.push(r);
+        else this.waiting.set(owner, [r]);
+      });
+    }
     try {
       return await fn();
     } finally {
       this.running--;
-      this.waiting.shift()?.();
+      const n = (this.runningBy.get(owner) ?? 1) - 1;
+      if (n > 0) this.runningBy.set(owner, n);
+      else this.runningBy.delete(owner);
+      this.admit();
     }
+  }
+
+  /**
+   * Hands free slots to waiting jobs, one owner after another: the owner served is moved to the
+   * back of the line, so a free slot goes to whoever waited longest among owners under their cap.
+   */
+  private admit(): void {
+    for (const [owner, list] of this.waiting) {
+      if (this.running >= this.max) return;
+      if (!this.mayStart(owner)) continue;
+      const next = list.shift();
+      this.waiting.delete(owner);
+      if (list.length > 0) this.waiting.set(owner, list);
+      if (!next) continue;
+      this.take(owner);
+      next();
+    }
+  }
+
+  private take(owner: string): void {
+    this.running++;
+    this.runningBy.set(owner, (this.runningBy.get(owner) ?? 0) + 1);
   }
 }

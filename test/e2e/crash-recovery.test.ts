@@ -99,9 +99,10 @@ describe('the proxy', () => {
   });
 
   it('is started again, both Caddy processes, when Berth restarts and finds it gone', async () => {
+    // Server first: while it runs, its proxy watch starts a stopped Caddy again at once.
+    await server.stop();
     await stopTestProxy();
     await expect(get(`${PROXY}/`, { host: 'sturdy.localhost' })).rejects.toThrow(/ECONNREFUSED/);
-    await server.stop();
     server = await server.restart();
     expect((await get(`${PROXY}/`, { host: 'sturdy.localhost' })).body).toBe('v4');
   });

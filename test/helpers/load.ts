@@ -42,3 +42,54 @@ export function startLoad(url: string, host: string, opts: { workers?: number; m
     },
   };
 }
+
+export interface Serving {
+  requests: number;
+  failed: number;
+  /** The longest time from a failed request to the next answered one: how long nothing served. */
+  longestOutageMs: number;
+  /** When the last failed request was sent, if any (ms since the epoch). */
+  lastFailureAt: number | null;
+  bodies: Set<string>;
+}
+
+/**
+ * One GET after another (20 ms apart, 2 s timeout each) to `url` with Host `host`, each outcome
+ * timed, until stopped or two minutes pass: the longest run of failures is how long the app was
+ * not served.
+ */
+export function watchServing(url: string, host: string): { stop(): Promise<Serving> } {
+  const outcomes: { at: number; ok: boolean; body: string }[] = [];
+  let stopping = false;
+  const deadline = Date.now() + 120_000;
+  const loop = (async () => {
+    while (!stopping && Date.now() < deadline) {
+      const at = Date.now();
+      try {
+        const r = await get(url, { host, timeoutMs: 2000 });
+        outcomes.push({ at, ok: r.status === 200, body: r.body });
+      } catch {
+        outcomes.push({ at, ok: false, body: '' });
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return {
+    async stop() {
+      stopping = true;
+      await loop;
+      let longest = 0;
+      let since: number | null = null;
+      for (const o of outcomes) {
+        if (!o.ok) since ??= o.at;
+        else if (since !== null) {
+          longest = Math.max(longest, o.at - since);
+          since = null;
+        }
+      }
+      if (since !== null) longest = Math.max(longest, Date.now() - since);
+      const failures = outcomes.filter((o) => !o.ok);
+      return { requests: outcomes.length, failed: failures.length, longestOutageMs: longest, lastFailureAt: failures.at(-1)?.at ?? null, bodies: new Set(outcomes.filter((o) => o.ok).map((o) => o.body)) };
+    },
+  };
+}

@@ -56,12 +56,21 @@ export function registerApps(program: Command, ctx: CliContext): void {
     .argument('<app>')
     .option('--json', 'print JSON')
     .action(async (name: string, o: { json?: boolean }) => {
-      const a = await ctx.client().request<AppView>('GET', path(name, '/status'));
+      const client = ctx.client();
+      // The proxy's state comes with it: a running app behind a dead proxy serves nobody.
+      const [a, proxy] = await Promise.all([
+        client.request<AppView>('GET', path(name, '/status')),
+        client.request<{ proxy?: { edge: string; routing: string } }>('GET', '/api/v1/health').then(
+          (h) => (h.proxy ? `edge ${h.proxy.edge}, routing ${h.proxy.routing}` : 'unknown'),
+          () => 'NOT serving: a Caddy is down or restarting (see /api/v1/health)',
+        ),
+      ]);
       if (o.json) return ctx.out(JSON.stringify(a, null, 2));
       const d = a.currentDeployment;
       const lines = [
         `app:        ${a.name} (owner ${a.owner})`,
         `status:     ${a.status}`,
+        `proxy:      ${proxy}`,
         `urls:       ${a.urls.join('\n            ')}`,
         `release:    ${d ? `deployment #${d.id}, ${d.image ?? '-'}, deployed ${ago(d.createdAt)}` : 'none'}`,
       ];

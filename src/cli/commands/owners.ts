@@ -15,8 +15,18 @@ interface GrantOpts {
   capability?: string[];
 }
 
+const quotaText = (o: OwnerView, k: keyof OwnerView['limits']) => `${o.limits[k]}${o.quotas[k] === null ? ' (default)' : ''}`;
+
 function describe(o: OwnerView): string {
-  return `${o.name}: members ${list(o.members)}; domains ${list(o.domains)}; capabilities ${list(o.capabilities)}`;
+  return `${o.name}: members ${list(o.members)}; domains ${list(o.domains)}; capabilities ${list(o.capabilities)}; quotas: apps ${quotaText(o, 'apps')}, previews ${quotaText(o, 'previews')}, runs ${quotaText(o, 'runs')}`;
+}
+
+/** A quota as given on the command line: a whole number, or `default` for the server's. */
+function quotaArg(flag: string, v: string | undefined): number | null | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'default') return null;
+  if (!/^\d{1,7}$/.test(v)) throw Invalid(`--${flag} ${v}: expected a whole number or "default"`);
+  return Number(v);
 }
 
 export function registerOwners(program: Command, ctx: CliContext): void {
@@ -27,7 +37,7 @@ export function registerOwners(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const rows = await ctx.client().request<OwnerView[]>('GET', '/api/v1/owners');
-      ctx.out(o.json ? JSON.stringify(rows, null, 2) : table(['NAME', 'APPS', 'MEMBERS', 'DOMAINS', 'CAPABILITIES', 'CREATED'], rows.map((r) => [r.name, r.apps, list(r.members), list(r.domains), list(r.capabilities), ago(r.createdAt)])));
+      ctx.out(o.json ? JSON.stringify(rows, null, 2) : table(['NAME', 'APPS', 'MEMBERS', 'DOMAINS', 'CAPABILITIES', 'QUOTAS', 'CREATED'], rows.map((r) => [r.name, r.apps, list(r.members), list(r.domains), list(r.capabilities), `apps ${r.limits.apps} previews ${r.limits.previews} runs ${r.limits.runs}`, ago(r.createdAt)])));
     });
   owners
     .command('create')
@@ -55,6 +65,18 @@ export function registerOwners(program: Command, ctx: CliContext): void {
       });
   change('allow', "let an owner's apps use custom domains or Linux capabilities");
   change('deny', 'take back domains or capabilities (refused while an app uses them)');
+  owners
+    .command('quota')
+    .description("set how many apps, previews and one-off runs at once an owner may have (\"default\": the server's)")
+    .argument('<owner>')
+    .option('--apps <n>', 'apps (previews not counted)')
+    .option('--previews <n>', 'preview apps')
+    .option('--runs <n>', '`berth run` commands going at once')
+    .action(async (name: string, o: { apps?: string; previews?: string; runs?: string }) => {
+      const quotas = { apps: quotaArg('apps', o.apps), previews: quotaArg('previews', o.previews), runs: quotaArg('runs', o.runs) };
+      if (Object.values(quotas).every((q) => q === undefined)) throw Invalid('name at least one of --apps, --previews, --runs');
+      ctx.out(describe(await ctx.client().request<OwnerView>('PATCH', ownerPath(name), { json: { quotas } })));
+    });
   owners
     .command('delete')
     .description('delete an owner that has no apps')

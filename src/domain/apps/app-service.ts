@@ -4,13 +4,12 @@ import type { AppRow, DeploymentRow } from '../../infra/db/rows.js';
 import { LABELS, type Deps } from '../context.js';
 import { logKey } from '../deploys/deploy-source.js';
 import { imageRepo, removeContainers } from '../deploys/cleanup.js';
+import { checkAppQuota } from '../owners/quotas.js';
 import { removeAppRepo } from '../pipelines/app-repos.js';
 import { syncRoutes } from '../routing/sync-routes.js';
 import { resolveHealthCheck, type HealthCheck } from './manifest.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from './names.js';
 import { appHosts, appUrls } from './urls.js';
-
-export type AppStatus = 'new' | 'deploying' | 'running' | 'crashed' | 'failed' | 'stopped';
 
 export interface AppView {
   name: string;
@@ -42,7 +41,7 @@ export function createApp(deps: Deps, p: CreateAppParams): AppRow {
 }
 
 /** Inserts a checked, new app inside the caller's transaction; its owner comes into being with it. */
-export function insertApp(deps: Deps, p: { name: string; owner: string; port?: number | undefined }): AppRow {
+export function insertApp(deps: Deps, p: { name: string; owner: string; port?: number | undefined; /** Counts against the owner's previews quota instead of its apps. */ preview?: boolean }): AppRow {
   // Callers have checked who may create under the owner.
   // Hosts are built so that two apps cannot share one (urls.ts); this guards against any
   // other way a host could be taken (a custom domain, a future naming rule).
@@ -51,6 +50,7 @@ export function insertApp(deps: Deps, p: { name: string; owner: string; port?: n
     const taken = appHosts(other, deps.config.domain).find((h) => hosts.includes(h));
     if (taken) throw Conflict(`the host ${taken} already belongs to app ${appRef(other)}`);
   }
+  checkAppQuota(deps, p.owner, p.preview ? 'previews' : 'apps');
   if (deps.db.owners.ensure(p.owner)) deps.db.events.add({ appId: null, subject: `owner:${p.owner}`, kind: 'owner.created', message: `owner ${p.owner} created with app ${p.name}` });
   const app = deps.db.apps.insert({ name: p.name, owner: p.owner, port: p.port ?? null });
   deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.created', message: `app ${p.name} created (owner ${p.owner})` });
@@ -83,19 +83,59 @@ export function getApp(deps: Deps, ref: string, visible?: (owner: string) => boo
   return candidates[0]!;
 }
 
-/** The app with its status from the database (cheap: no Docker calls). */
-export function viewApp(deps: Deps, app: AppRow): AppView {
+/**
+ * What an app is doing. `running` only while something of its current release runs (a web
+ * container when it has web processes); `crashed` when its containers are down; `stopped` when
+ * nothing runs on purpose (scaled to web=0, or no release); `unknown` when Docker cannot be asked.
+ */
+export type AppStatus = 'new' | 'deploying' | 'running' | 'crashed' | 'failed' | 'stopped' | 'unknown';
+
+/** A container as Docker reports it now: its state (running, exited, restarting, ...) and process type. */
+export interface LiveContainer {
+  state: string;
+  process: string;
+}
+
+export interface StatusFacts {
+  current: Pick<DeploymentRow, 'status' | 'containers' | 'processes'> | null;
+  latest: Pick<DeploymentRow, 'status'> | null;
+  formation: Record<string, number>;
+  /** The containers Docker has now, by id; null when Docker could not be asked. */
+  live: ReadonlyMap<string, LiveContainer> | null;
+}
+
+/**
+ * The one derivation of an app's status, for `berth apps`, `berth status` and the dashboard
+ * alike: from the database, then from what Docker says of the current release's containers.
+ */
+export function deriveStatus(f: StatusFacts): AppStatus {
+  const { current, latest } = f;
+  if (latest && (latest.status === 'pending' || latest.status === 'starting')) return 'deploying';
+  if (!current || current.status !== 'running') {
+    if (latest?.status === 'failed') return 'failed';
+    return latest ? 'stopped' : 'new';
+  }
+  if (!f.live) return 'unknown';
+  const mine = current.containers.map((id) => f.live!.get(id));
+  // A container Docker no longer has counts as a web process that is down: nothing serves from it.
+  const web = mine.filter((c) => c === undefined || c.process === 'web');
+  if (web.length > 0) return web.some((c) => c?.state === 'running') ? 'running' : 'crashed';
+  // No web container: scaled to web=0 on purpose (or nothing at all left) is stopped, not crashed.
+  if (mine.length === 0 || (current.processes.web !== undefined && f.formation.web === 0)) return 'stopped';
+  // A release without web processes (workers only) runs while one of them does.
+  return mine.some((c) => c?.state === 'running') ? 'running' : 'crashed';
+}
+
+const liveOf = (i: { state: string; labels: Record<string, string> }): LiveContainer => ({ state: i.state, process: i.labels[LABELS.process] ?? 'web' });
+
+/** The app as its rows say, with the status `live` (see deriveStatus) gives. */
+function viewOf(deps: Deps, app: AppRow, live: ReadonlyMap<string, LiveContainer> | null): AppView {
   const current = app.currentDeploymentId !== null ? (deps.db.deployments.get(app.currentDeploymentId) ?? null) : null;
   const latest = deps.db.deployments.latestForApp(app.id) ?? null;
-  let status: AppStatus = 'new';
-  if (latest && (latest.status === 'pending' || latest.status === 'starting')) status = 'deploying';
-  else if (current && current.status === 'running') status = 'running';
-  else if (latest?.status === 'failed') status = 'failed';
-  else if (latest) status = 'stopped';
   return {
     name: app.name,
     owner: app.owner,
-    status,
+    status: deriveStatus({ current, latest, formation: app.formation, live }),
     urls: appUrls(app, deps.config),
     port: current?.port ?? app.port,
     healthcheck: resolveHealthCheck(app.healthcheck),
@@ -107,6 +147,30 @@ export function viewApp(deps: Deps, app: AppRow): AppView {
   };
 }
 
+/**
+ * The apps with their status: one question to Docker for all of them (the state of every
+ * container of this Berth, asked only when some app has a running release), however many apps.
+ */
+export async function viewApps(deps: Deps, apps: AppRow[]): Promise<AppView[]> {
+  const needsDocker = apps.some((a) => a.currentDeploymentId !== null);
+  let live: Map<string, LiveContainer> | null = new Map();
+  if (needsDocker) {
+    try {
+      const states = await deps.docker.containerStates({ [LABELS.instance]: deps.instanceId });
+      live = new Map([...states].map(([id, c]) => [id, liveOf(c)]));
+    } catch (e) {
+      deps.logger.warn({ err: e }, 'cannot ask Docker for container states');
+      live = null;
+    }
+  }
+  return apps.map((a) => viewOf(deps, a, live));
+}
+
+/** One app with its status (see viewApps). */
+export async function viewApp(deps: Deps, app: AppRow): Promise<AppView> {
+  return (await viewApps(deps, [app]))[0]!;
+}
+
 export interface ContainerView {
   id: string;
   name: string;
@@ -115,13 +179,12 @@ export interface ContainerView {
   startedAt: string;
 }
 
-/** The app with its containers' live state; a running app whose containers are down is 'crashed'. */
+/** The app with its containers' live state, the status derived as for every view (deriveStatus). */
 export async function appStatus(deps: Deps, app: AppRow): Promise<AppView & { containers: ContainerView[] }> {
-  const view = viewApp(deps, app);
-  const ids = view.currentDeployment?.containers ?? [];
-  const infos = await Promise.all(ids.map((id) => deps.docker.inspect(id)));
-  const containers = infos.filter((i) => i !== null).map((i) => ({ id: i.id.slice(0, 12), name: i.name, state: i.state, restartCount: i.restartCount, startedAt: i.startedAt }));
-  if (view.status === 'running' && !containers.some((c) => c.state === 'running')) view.status = 'crashed';
+  const ids = app.currentDeploymentId !== null ? (deps.db.deployments.get(app.currentDeploymentId)?.containers ?? []) : [];
+  const infos = (await Promise.all(ids.map((id) => deps.docker.inspect(id)))).filter((i) => i !== null);
+  const view = viewOf(deps, app, new Map(infos.map((i) => [i.id, liveOf(i)])));
+  const containers = infos.map((i) => ({ id: i.id.slice(0, 12), name: i.name, state: i.state, restartCount: i.restartCount, startedAt: i.startedAt }));
   return { ...view, containers };
 }
 
@@ -145,5 +208,5 @@ export async function destroyApp(deps: Deps, name: string): Promise<void> {
     for (const img of images) await deps.docker.removeImage(img).catch((e: unknown) => deps.logger.warn({ err: e, img }, 'could not remove image'));
     for (const d of deployments) deps.logs.remove(logKey(d.id));
     await removeAppRepo(deps, app);
-  });
+  }, { owner: app.owner });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAppJson, parseProcfile } from './procfile.js';
+import { checkContainerCount, containerCount, MAX_PROCESS_TYPES, parseAppJson, parseProcfile } from './procfile.js';
 
 describe('parseProcfile', () => {
   it.each([
@@ -61,5 +61,32 @@ describe('parseAppJson', () => {
 
   it('refuses a bad quantity', () => {
     expect(() => parseAppJson('{"formation":{"web":{"quantity":-1}}}')).toThrow(/formation.web/);
+  });
+});
+
+describe('how much one app may run', () => {
+  const procfile = (n: number) => Array.from({ length: n }, (_, i) => `p${i}: run ${i}`).join('\n');
+
+  it(`takes ${MAX_PROCESS_TYPES} process types and refuses the next, naming the line and the limit (10 000 used to be accepted)`, () => {
+    expect(Object.keys(parseProcfile(procfile(MAX_PROCESS_TYPES)))).toHaveLength(MAX_PROCESS_TYPES);
+    expect(() => parseProcfile(procfile(10_000))).toThrow(`Procfile line ${MAX_PROCESS_TYPES + 1}: more than ${MAX_PROCESS_TYPES} process types; an app may declare at most ${MAX_PROCESS_TYPES}`);
+  });
+
+  it('refuses an app.json formation naming too many process types', () => {
+    const formation = Object.fromEntries(Array.from({ length: MAX_PROCESS_TYPES + 1 }, (_, i) => [`p${i}`, { quantity: 1 }]));
+    expect(() => parseAppJson(JSON.stringify({ formation }))).toThrow(`app.json: formation names ${MAX_PROCESS_TYPES + 1} process types; an app may declare at most ${MAX_PROCESS_TYPES}`);
+  });
+
+  it.each([
+    [{ web: 'a', worker: 'b', release: 'c' }, {}, 2],
+    [{ web: 'a', worker: 'b' }, { web: 3 }, 4],
+    [{ web: 'a' }, { web: 0, ghost: 9 }, 0],
+  ])('counts the containers of %j at formation %j as %i (release runs once, not kept)', (processes, formation, n) => {
+    expect(containerCount(processes, formation)).toBe(n);
+  });
+
+  it('refuses a formation over the per-app container limit, naming it', () => {
+    expect(() => checkContainerCount({ web: 'a', worker: 'b' }, { web: 15, worker: 6 }, 20)).toThrow('web=15 worker=6 is 21 containers; an app may run at most 20');
+    expect(() => checkContainerCount({ web: 'a', worker: 'b' }, { web: 15, worker: 5 }, 20)).not.toThrow();
   });
 });

@@ -8,6 +8,9 @@ export type Processes = Record<string, string>;
 
 const TYPE_RE = /^[a-z][a-z0-9_-]{0,29}$/;
 
+/** Process types one app may declare (Procfile, app.json formation): each one runs containers. */
+export const MAX_PROCESS_TYPES = 20;
+
 /** Cuts a trailing ` # comment` that is not inside quotes. */
 function stripInlineComment(line: string): string {
   let quote: string | null = null;
@@ -34,6 +37,7 @@ export function parseProcfile(text: string): Processes {
     if (!TYPE_RE.test(type)) throw Invalid(`Procfile line ${i + 1}: process type ${JSON.stringify(type)} must be lowercase letters, digits, - or _`);
     if (command.trim() === '') throw Invalid(`Procfile line ${i + 1}: process type ${type} has no command`);
     if (out[type] !== undefined) throw Invalid(`Procfile line ${i + 1}: process type ${type} is defined twice`);
+    if (Object.keys(out).length >= MAX_PROCESS_TYPES) throw Invalid(`Procfile line ${i + 1}: more than ${MAX_PROCESS_TYPES} process types; an app may declare at most ${MAX_PROCESS_TYPES}`);
     out[type] = checkCommand(command.trim(), `Procfile line ${i + 1}: ${type}`);
   });
   return out;
@@ -63,6 +67,8 @@ export function parseAppJson(text: string): AppJson {
     env?: Record<string, unknown>;
   };
   const out: AppJson = { formation: {}, env: {} };
+  const types = Object.keys(j.formation ?? {});
+  if (types.length > MAX_PROCESS_TYPES) throw Invalid(`app.json: formation names ${types.length} process types; an app may declare at most ${MAX_PROCESS_TYPES}`);
   for (const [type, f] of Object.entries(j.formation ?? {})) {
     const q = f?.quantity ?? 1;
     if (!TYPE_RE.test(type) || !Number.isInteger(q) || (q as number) < 0 || (q as number) > 100) throw Invalid(`app.json: formation.${type} needs a quantity from 0 to 100`);
@@ -85,4 +91,23 @@ export function parseAppJson(text: string): AppJson {
     if (typeof value === 'string') out.env[k] = value;
   }
   return out;
+}
+
+/** Containers a release runs: every kept-running process type at its formation quantity (default 1). */
+export function containerCount(processes: Processes, formation: Record<string, number>): number {
+  return Object.keys(processes)
+    .filter((t) => t !== 'release')
+    .reduce((n, t) => n + (formation[t] ?? 1), 0);
+}
+
+/** Throws Invalid, naming the limit, when the app would run more than `max` containers in all. */
+export function checkContainerCount(processes: Processes, formation: Record<string, number>, max: number): void {
+  const n = containerCount(processes, formation);
+  if (n > max) {
+    const parts = Object.keys(processes)
+      .filter((t) => t !== 'release')
+      .map((t) => `${t}=${formation[t] ?? 1}`)
+      .join(' ');
+    throw Invalid(`${parts} is ${n} containers; an app may run at most ${max}`, { hint: 'scale some process types down, or an admin can raise BERTH_MAX_CONTAINERS_PER_APP' });
+  }
 }

@@ -7,7 +7,7 @@ import { BerthError, Failed, messageOf } from '../../errors.js';
 import { cloneRepo, redactUrl } from '../../infra/git/git.js';
 import { checkGrants } from '../apps/app-domains.js';
 import type { Manifest } from '../apps/manifest.js';
-import { parseAppJson, parseProcfile, type AppJson, type Processes } from '../apps/procfile.js';
+import { checkContainerCount, parseAppJson, parseProcfile, type AppJson, type Processes } from '../apps/procfile.js';
 import type { Deps } from '../context.js';
 import { appFolder, extractUpload, folderFiles, readManifest, readSourceFile, refuseLinks, sourceEntry, writeSourceFile } from '../source/source.js';
 import { detectStack } from '../stacks/detect.js';
@@ -16,6 +16,7 @@ import { imageRepo } from './cleanup.js';
 import { uploadPath, type DeploySource } from './deploy-source.js';
 import { admitImage, checkDockerfile, isLocalGitUrl } from './source-policy.js';
 import { transitionBuild } from './states.js';
+import { pauseForTests } from './test-pause.js';
 
 export interface BuildParams {
   appId: number;
@@ -55,7 +56,7 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
   let sourceId: string;
   if (p.source.kind === 'upload') {
     log('-----> unpacking uploaded source');
-    [sourceId] = await Promise.all([fileDigest(uploadPath(deps, p.buildId)), extractUpload(uploadPath(deps, p.buildId), src)]);
+    [sourceId] = await Promise.all([fileDigest(uploadPath(deps, p.buildId)), extractUpload(uploadPath(deps, p.buildId), src, { maxBytes: deps.config.limits.sourceBytes, maxFiles: deps.config.limits.sourceFiles })]);
   } else {
     log(`-----> fetching ${redactUrl(p.source.url)} at ${p.source.ref}`);
     sourceId = await cloneRepo({
@@ -67,12 +68,15 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
     });
     log(`       commit ${sourceId}`);
   }
+  await pauseForTests('fetch', log);
   const manifest = readManifest(src);
   const dir = appFolder(src, manifest?.root);
   const appJsonText = readSourceFile(dir, 'app.json');
   const appJson = appJsonText === null ? undefined : parseAppJson(appJsonText);
-  applySettings(deps, p.appId, manifest, appJson, log);
   const processes = readProcesses(dir, appJson);
+  // Checked before the settings are stored: a refused deploy leaves the app as it was.
+  checkContainerCount(processes, { ...appJson?.formation, ...deps.db.apps.get(p.appId)!.formation }, deps.config.limits.containersPerApp);
+  applySettings(deps, p.appId, manifest, appJson, log);
   if (Object.keys(processes).length > 1 || processes.web !== '') log(`       processes: ${Object.keys(processes).join(', ')}`);
   // No Dockerfile: detect the stack and generate one from templates/ (berth generate shows it).
   const plan = detectStack(folderFiles(dir), loadTemplates(), {
@@ -120,9 +124,15 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
       // images by name (<prefix>/<owner>/<app>:d<deployment>) instead.
       labels: {},
       buildArgs,
+      limits: { timeoutSeconds: deps.config.buildTimeoutSeconds, memoryMb: deps.config.buildMemoryMb, cpus: deps.config.buildCpus, processes: deps.config.buildProcesses },
       // Berth passes every base image; a Dockerfile using only some of them is not a problem.
       onLog: (l) => {
         if (!l.startsWith('[Warning] One or more build-args')) log(`       ${l}`);
+        // Each step's image, so a restart can remove what an interrupted build left untagged.
+        const step = STEP_IMAGE.exec(l);
+        if (step) deps.db.builds.addStepImage(p.buildId, step[1]!);
+        // Mid-build (the builder keeps going while the test kills the server).
+        if (l.startsWith('Step 1/')) void pauseForTests('build', log);
       },
     });
   } catch (e) {
@@ -133,6 +143,9 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
   transitionBuild(deps.db, p.buildId, 'succeeded', { image });
   return { image, ...built };
 }
+
+/** How the builder names the image a step made. */
+const STEP_IMAGE = /^\s*---> ([0-9a-f]{12,64})\s*$/;
 
 /** Procfile processes (app.json's predeploy as the release command when it has none), else web = CMD. */
 function readProcesses(src: string, appJson: AppJson | undefined): Processes {

@@ -16,6 +16,7 @@ import { buildPhase } from './build-phase.js';
 import { pruneImages, removeContainers } from './cleanup.js';
 import { logKey, uploadPath, type DeploySource } from './deploy-source.js';
 import { transitionBuild, transitionDeployment } from './states.js';
+import { pauseForTests } from './test-pause.js';
 
 export interface RunDeployParams {
   appId: number;
@@ -34,6 +35,7 @@ export async function runDeploy(deps: Deps, p: RunDeployParams): Promise<Deploym
   const made: { image?: string; containers: string[]; switched?: boolean } = { containers: [] };
   try {
     const built = await buildPhase(deps, p, workDir, log);
+    await pauseForTests('built', log);
     made.image = built.image;
     await releasePhase(deps, p, built, made, log);
   } catch (e) {
@@ -67,6 +69,7 @@ async function releasePhase(
 
   // The release command (Procfile release:, app.json predeploy) runs once, before anything switches.
   if (processes.release) await runOnce(deps, ctx, 'release', processes.release, log);
+  await pauseForTests('release', log);
 
   const instances = planInstances(processes, app.formation);
   log(`-----> starting ${instances.map((i) => `${i.type}.${i.index}`).join(', ')} (PORT=${port})`);
@@ -77,11 +80,14 @@ async function releasePhase(
     made.containers.push(s.id);
     // Recorded as they start, so a restart mid-deploy knows what to remove.
     deps.db.deployments.update(p.deploymentId, 'starting', { containers: [...made.containers] });
+    await pauseForTests('start', log);
   }
   const upstreams = await checkInstances(deps, ctx, started, resolveHealthCheck(app.healthcheck), log);
+  await pauseForTests('check', log);
 
   // Switch: route to the new web containers first (atomic in Caddy), then record it all, then drain the old.
   await syncRoutes(deps, { appId: app.id, upstreams });
+  await pauseForTests('switch', log);
   const previous = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
   let release: ReleaseRow | undefined;
   made.switched = true;
@@ -100,6 +106,7 @@ async function releasePhase(
     }
   });
   // The database now says what the proxy does: later syncs need no pin.
+  await pauseForTests('commit', log);
   deps.routeOverrides.delete(app.id);
   log(`-----> release v${release!.version} is live (deployment #${p.deploymentId})`);
   // app.json's postdeploy runs once, after the app's first release; the release is live either way.
@@ -114,6 +121,7 @@ async function releasePhase(
   const drain = old.length > 0 ? new Promise((r) => setTimeout(r, deps.config.drainSeconds * 1000)) : Promise.resolve();
   deps.jobs.background(
     drain
+      .then(() => pauseForTests('drain', () => undefined))
       .then(() => removeContainers(deps, old))
       .then(() => pruneImages(deps, app.id))
       .catch((e: unknown) => deps.logger.warn({ err: e, app: app.name }, 'stopping the previous release failed')),

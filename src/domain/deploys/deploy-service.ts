@@ -8,6 +8,7 @@ import { getApp, insertApp, parseAppRef } from '../apps/app-service.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from '../apps/names.js';
 import type { Deps } from '../context.js';
 import { runDeploy } from './deploy-runner.js';
+import { pauseForTests } from './test-pause.js';
 import { logKey, uploadPath, type DeploySource } from './deploy-source.js';
 import { checkGitSource, imageScope, planImage, validateImageRef } from './source-policy.js';
 
@@ -65,6 +66,7 @@ export async function startDeploy(deps: Deps, p: StartDeployParams): Promise<Sta
       break;
   }
 
+  await pauseForTests('upload', () => undefined);
   const { app, build, deployment } = deps.db.tx(() => {
     let app = owner !== undefined ? deps.db.apps.find(owner, name) : getApp(deps, name);
     if (!app) {
@@ -85,6 +87,6 @@ export async function startDeploy(deps: Deps, p: StartDeployParams): Promise<Sta
   deps.logs.append(logKey(deployment.id), `-----> deploy #${deployment.id} of ${name} from ${sourceText}`);
   // The full source (a git URL with its password) stays in memory, for the job only.
   const source: DeploySource = { ...p.source, localSources };
-  const done = deps.jobs.run(`app-${app.id}`, () => runDeploy(deps, { appId: app.id, buildId: build.id, deploymentId: deployment.id, source }));
+  const done = deps.jobs.run(`app-${app.id}`, () => runDeploy(deps, { appId: app.id, buildId: build.id, deploymentId: deployment.id, source }), { owner: app.owner });
   return { app, build, deployment, done };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppRow, OwnerRow } from '../../infra/db/rows.js';
 import { checkAppCapabilities, checkAppDomains, grantedCapabilities, normalizeCapabilities, normalizeDomains } from './grants.js';
 
-const owner = (domains: string[], capabilities: string[] = []): OwnerRow => ({ name: 'acme', domains, capabilities, createdAt: '' });
+const owner = (domains: string[], capabilities: string[] = []): OwnerRow => ({ name: 'acme', domains, capabilities, quotas: { apps: null, previews: null, runs: null }, createdAt: '' });
 const app = (id: number, domains: string[]) => ({ id, owner: 'acme', domains }) as AppRow;
 
 describe('custom domains', () => {

@@ -1,19 +1,23 @@
 // Owners (a person or a team whose apps are theirs alone), their members, and what an admin
 // allows them. Admins manage owners; members see the owners they belong to.
 import { Conflict, Forbidden, NotFound } from '../../errors.js';
-import type { OwnerRow } from '../../infra/db/rows.js';
+import type { Quotas } from '../../config.js';
+import type { OwnerQuotas, OwnerRow } from '../../infra/db/rows.js';
 import { DEFAULT_OWNER, validateOwnerName } from '../apps/names.js';
 import type { Deps } from '../context.js';
 import { ownerNetwork } from '../processes/process-containers.js';
 import type { Principal } from '../users/tokens.js';
 import { domainAllowed, normalizeCapabilities, normalizeDomains } from './grants.js';
+import { ownerQuotas } from './quotas.js';
 
 export interface OwnerView extends OwnerRow {
   members: string[];
   apps: number;
+  /** The quotas that hold: the owner's own (`quotas`) where set, else the server's defaults. */
+  limits: Quotas;
 }
 
-const view = (deps: Deps, o: OwnerRow): OwnerView => ({ ...o, members: deps.db.owners.members(o.name), apps: deps.db.owners.appCount(o.name) });
+const view = (deps: Deps, o: OwnerRow): OwnerView => ({ ...o, members: deps.db.owners.members(o.name), apps: deps.db.owners.appCount(o.name), limits: ownerQuotas(deps, o.name) });
 
 function requireAdmin(p: Principal): void {
   if (p.user.role !== 'admin') throw Forbidden('only admins manage owners');
@@ -51,7 +55,7 @@ export function createOwner(deps: Deps, p: Principal, o: { name: string; domains
  * Replaces what the owner is allowed. Taking back a domain or capability one of the owner's
  * apps uses is refused, naming the apps: they must give it up first.
  */
-export function updateOwner(deps: Deps, p: Principal, name: string, s: { domains?: string[] | undefined; capabilities?: string[] | undefined }): OwnerView {
+export function updateOwner(deps: Deps, p: Principal, name: string, s: { domains?: string[] | undefined; capabilities?: string[] | undefined; quotas?: Partial<OwnerQuotas> | undefined }): OwnerView {
   requireAdmin(p);
   const domains = s.domains && normalizeDomains(s.domains, deps.config.domain);
   const capabilities = s.capabilities && normalizeCapabilities(s.capabilities);
@@ -66,7 +70,15 @@ export function updateOwner(deps: Deps, p: Principal, name: string, s: { domains
       if (lostCap) throw Conflict(`app ${a.name} declares capability ${lostCap}; remove it from its berth.yml and redeploy first`);
     }
     deps.db.owners.update(name, { domains, capabilities });
-    deps.db.events.add({ appId: null, subject: `owner:${name}`, kind: 'owner.updated', message: `${p.user.name} set owner ${name}: domains [${next.domains.join(', ')}], capabilities [${next.capabilities.join(', ')}]` });
+    // Lowering a quota below what the owner has is allowed: nothing is removed, nothing more is made.
+    if (s.quotas) deps.db.owners.setQuotas(name, s.quotas);
+    const limits = ownerQuotas(deps, name);
+    deps.db.events.add({
+      appId: null,
+      subject: `owner:${name}`,
+      kind: 'owner.updated',
+      message: `${p.user.name} set owner ${name}: domains [${next.domains.join(', ')}], capabilities [${next.capabilities.join(', ')}], quotas apps ${limits.apps}, previews ${limits.previews}, runs ${limits.runs}`,
+    });
     return view(deps, mustGet(deps, name));
   });
 }

@@ -47,7 +47,7 @@ export async function upsertPreview(deps: Deps, parent: AppRow, p: PreviewParams
     let preview = findPreview(deps, parent, p.number);
     if (!preview) {
       if (deps.db.apps.find(parent.owner, name)) throw Conflict(`an app ${parent.owner}/${name} exists and is not a preview of ${parent.name}`);
-      preview = insertApp(deps, { name, owner: parent.owner });
+      preview = insertApp(deps, { name, owner: parent.owner, preview: true });
       // The parent's settings and config; later changes on the preview are its own.
       deps.db.apps.update(preview.id, { port: parent.port, healthcheck: parent.healthcheck, env: parent.env, capabilities: parent.capabilities });
       deps.db.apps.setFormation(preview.id, parent.formation);

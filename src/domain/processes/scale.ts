@@ -4,6 +4,8 @@
 import { Invalid } from '../../errors.js';
 import { getApp } from '../apps/app-service.js';
 import { resolveHealthCheck } from '../apps/manifest.js';
+import { checkContainerCount } from '../apps/procfile.js';
+import { checkRunQuota } from '../owners/quotas.js';
 import { readConfig } from '../config-vars/config-service.js';
 import { LABELS, type Deps } from '../context.js';
 import { removeContainers } from '../deploys/cleanup.js';
@@ -42,6 +44,7 @@ export async function scale(deps: Deps, appName: string, wanted: Record<string, 
       if (unknown.length > 0) throw Invalid(`${app.name} has no process type ${unknown.join(', ')}; it runs ${Object.keys(d.processes).filter((t) => t !== 'release').join(', ')}`);
     }
     const formation = { ...app.formation, ...wanted };
+    checkContainerCount(d?.processes ?? Object.fromEntries(Object.keys(formation).map((t) => [t, ''])), formation, deps.config.limits.containersPerApp);
     deps.db.tx(() => {
       deps.db.apps.setFormation(app.id, formation);
       deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.scaled', message: Object.entries(wanted).map(([t, n]) => `${t}=${n}`).join(' ') });
@@ -80,7 +83,7 @@ export async function scale(deps: Deps, appName: string, wanted: Record<string, 
         .catch((e: unknown) => deps.logger.warn({ err: e, app: app.name }, 'stopping surplus containers failed')),
     );
     return formation;
-  });
+  }, { owner: app0.owner });
 }
 
 export async function ps(deps: Deps, appName: string): Promise<PsRow[]> {
@@ -91,16 +94,19 @@ export async function ps(deps: Deps, appName: string): Promise<PsRow[]> {
       const [info, stats] = await Promise.all([deps.docker.inspect(id), deps.docker.stats(id).catch(() => null)]);
       if (!info) return null;
       const running = info.state === 'running';
-      // Docker counts the restarts its policy made; Berth's supervisor records its own.
+      // The supervisor records every restart, Docker's and its own; Docker's count covers the
+      // restarts its policy made while Berth was not running (it restarts from 0 on a manual start).
       const subject = `container:${info.id}`;
-      const berthRestarts = deps.db.events.count(subject, 'process.restarted');
-      const looping = deps.db.events.count(subject, 'process.restarted', new Date(Date.now() - CRASH_WINDOW_MS).toISOString()) >= CRASH_LOOP_RESTARTS;
+      const since = new Date(Date.now() - CRASH_WINDOW_MS).toISOString();
+      const looping = deps.db.events.count(subject, 'process.restarted', since) >= CRASH_LOOP_RESTARTS;
+      const oomKilled = info.oomKilled || deps.db.events.count(subject, 'process.oom-killed', since) > 0;
+      const notes = [...(looping ? ['crash loop'] : []), ...(oomKilled ? [`killed: out of memory, limit ${Math.round(info.memoryLimitBytes / (1024 * 1024))} MB`] : [])];
       return {
         name: info.name,
         type: info.labels[LABELS.process] ?? 'web',
-        state: looping ? `${info.state} (crash loop)` : info.state,
+        state: notes.length > 0 ? `${info.state} (${notes.join('; ')})` : info.state,
         startedAt: info.startedAt,
-        restarts: info.restartCount + berthRestarts,
+        restarts: Math.max(info.restartCount, deps.db.events.count(subject, 'process.restarted')),
         cpuPercent: running && stats ? Number(stats.cpuPercent.toFixed(1)) : null,
         memoryBytes: running && stats ? stats.memoryBytes : null,
         memoryLimitBytes: stats?.memoryLimitBytes ?? null,
@@ -111,14 +117,15 @@ export async function ps(deps: Deps, appName: string): Promise<PsRow[]> {
 }
 
 /**
- * Checks a one-off command can run (the app has a running release, the command is sane) and
- * returns the release to run it in; runCommand then runs it.
+ * Checks a one-off command can run (the app has a running release, the command is sane, the
+ * owner has a one-off run to spare) and returns the release to run it in; runCommand runs it.
  */
-export function oneOffContext(deps: Deps, appName: string, argv: string[]): ProcessContext {
+export async function oneOffContext(deps: Deps, appName: string, argv: string[]): Promise<ProcessContext> {
   const app = getApp(deps, appName);
   if (argv.length === 0 || argv.some((a) => a.includes('\0'))) throw Invalid('give the command to run, e.g. berth run shop -- python3 manage.py migrate');
   const d = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
   if (!d || d.status !== 'running' || !d.image || !d.port) throw Invalid(`${app.name} has no running release to run commands in`, { hint: `deploy it first: berth deploy --app ${app.name}` });
+  await checkRunQuota(deps, app.owner);
   deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.run', message: `one-off command: ${argv[0]}` });
   return { app, deploymentId: d.id, image: d.image, port: d.port, env: { ...app.env, ...readConfig(deps, app.id) }, processes: d.processes };
 }

@@ -2,30 +2,94 @@
 // what the source says about itself (its manifest, whether it has a Dockerfile).
 // A source is the tenant's: Berth reads and writes its files without following symbolic links
 // (a link named Procfile or Dockerfile could point anywhere on the host, and Berth runs as root).
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, writeSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readSync, realpathSync, writeSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { join, sep } from 'node:path';
 import * as tar from 'tar';
-import { Failed, Invalid, messageOf } from '../../errors.js';
+import { BerthError, Failed, Invalid, messageOf, TooLarge } from '../../errors.js';
 import { MANIFEST_FILES, parseManifest, type Manifest } from '../apps/manifest.js';
 import type { SourceFiles } from '../stacks/detect.js';
 
 /** The most Berth reads of one file it interprets (manifests, Procfile, package.json). */
 export const SOURCE_FILE_MAX_BYTES = 1024 * 1024;
 
+export interface SourceLimits {
+  /** Bytes of the unpacked tar stream (headers included): what an upload may grow to on disk. */
+  maxBytes: number;
+  /** Entries (files, folders, links) the source may hold. */
+  maxFiles: number;
+}
+
 /**
  * Unpacks a gzipped tarball into dir; node-tar refuses absolute paths, `..` escapes and links
  * out of dir. Not in strict mode: that rejects at the first problem while entries are still being
  * written, and the caller's clean-up of dir then fails on them. Problems are collected instead,
  * and the upload refused once nothing is being written any more.
+ *
+ * The tarball is inflated here, chunk by chunk, and the unpacker is fed only as fast as it
+ * writes to disk, so memory stays flat whatever the source unpacks to. A source over `limits`
+ * (by an entry's declared size, its count, or the bytes inflated) stops at once: nothing more
+ * is inflated, the files already open are closed, dir is removed, and the upload is refused
+ * (TooLarge) naming the limit.
  */
-export async function extractUpload(file: string, dir: string): Promise<void> {
+export async function extractUpload(file: string, dir: string, limits: SourceLimits = DEFAULT_SOURCE_LIMITS): Promise<void> {
   await mkdir(dir, { recursive: true });
   const problems: { code: string; message: string; data: Record<string, unknown> }[] = [];
+  let over: BerthError | undefined;
+  let declared = 0;
+  let entries = 0;
+  const tooBig = () => TooLarge(`the uploaded source is over ${mb(limits.maxBytes)} unpacked, the most this server takes`, { hint: TOO_LARGE_HINT });
+  const unpack = new tar.Unpack({
+    cwd: dir,
+    strict: false,
+    preservePaths: false,
+    // What tar.x({ noChmod: false }) meant: modes as the archive gives them.
+    chmod: true,
+    // Berth inflates the stream itself (below, counted); node-tar must decompress nothing it finds.
+    zstd: false,
+    brotli: false,
+    onwarn: (code, message, data) => problems.push({ code, message, data }),
+    // Called with each entry's header, before its body: a declared size over the limit is
+    // refused before a byte of it is written.
+    filter: (_path, entry) => {
+      if (over) return false;
+      entries++;
+      declared += 'size' in entry && typeof entry.size === 'number' ? entry.size : 0;
+      if (entries > limits.maxFiles) over = TooLarge(`the uploaded source has more than ${limits.maxFiles} files, the most this server takes`, { hint: TOO_LARGE_HINT });
+      else if (declared > limits.maxBytes) over = tooBig();
+      return over === undefined;
+    },
+  });
+  const unpacked = new Promise<void>((resolve) => {
+    // 'close' comes once every entry is written and its file closed (also after errors).
+    unpack.on('close', () => resolve());
+    unpack.on('error', (e: Error) => problems.push({ code: (e as { code?: string }).code ?? '', message: e.message, data: e as unknown as Record<string, unknown> }));
+  });
+  let inflated = 0;
+  // pipeline() rejects with an AbortError when its last step throws: keep the reason here.
+  let refused: Error | undefined;
   try {
-    await tar.x({ file, cwd: dir, strict: false, preservePaths: false, noChmod: false, onwarn: (code, message, data) => problems.push({ code, message, data }) });
+    await pipeline(createReadStream(file), createGunzip(), async (tarStream: AsyncIterable<Buffer>) => {
+      for await (const chunk of tarStream) {
+        // node-tar would inflate a gzip inside the gzip itself, out of this loop's count.
+        if (inflated === 0 && chunk[0] === 0x1f && chunk[1] === 0x8b) throw (refused = new Error('it is compressed twice'));
+        inflated += chunk.length;
+        if (!over && inflated > limits.maxBytes) over = tooBig();
+        if (over) throw over;
+        if (!unpack.write(chunk)) await new Promise((r) => unpack.once('drain', r));
+      }
+    });
   } catch (e) {
-    problems.push({ code: '', message: messageOf(e), data: {} });
+    if (!over) problems.push({ code: '', message: messageOf(refused ?? e), data: {} });
+  }
+  // Ends a source cut short too: the entry being written is closed where it stopped.
+  unpack.end();
+  await unpacked;
+  if (over) {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    throw over;
   }
   const first = problems[0];
   if (!first) return;
@@ -37,6 +101,11 @@ export async function extractUpload(file: string, dir: string): Promise<void> {
   }
   throw Invalid(`the uploaded source is not a readable .tar.gz: ${first.code ? `${first.code}: ` : ''}${first.message}`);
 }
+
+/** Generous enough for any real source; the server passes its configured limits. */
+export const DEFAULT_SOURCE_LIMITS: SourceLimits = { maxBytes: 2048 * 1024 * 1024, maxFiles: 100_000 };
+const TOO_LARGE_HINT = 'leave build output and dependencies out (.gitignore/.dockerignore), or an admin can raise BERTH_MAX_SOURCE_MB / BERTH_MAX_SOURCE_FILES';
+const mb = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.ceil(bytes / 1024)} KB`);
 
 const linkRefused = (rel: string) => Invalid(`${rel} is a symbolic link; Berth does not follow links in sources`, { hint: `replace ${rel} with the file itself` });
 const errnoOf = (e: unknown) => (e as NodeJS.ErrnoException).code;

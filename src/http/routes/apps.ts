@@ -1,7 +1,7 @@
 // /api/v1/apps: create, list, show, status, destroy, and an app's deployments, builds, events.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { appStatus, createApp, destroyApp, getApp, viewApp } from '../../domain/apps/app-service.js';
+import { appStatus, createApp, destroyApp, getApp, viewApp, viewApps } from '../../domain/apps/app-service.js';
 import { setAppDomains } from '../../domain/apps/app-domains.js';
 import type { Deps } from '../../domain/context.js';
 import { requireOwner, visibility } from '../access.js';
@@ -14,16 +14,17 @@ export const appRoutes =
   async (app) => {
     app.get('/apps', { schema: { summary: 'List the apps the caller may see', tags: ['apps'], response: { 200: Type.Array(AppView) } } }, async (req) => {
       const visible = visibility(deps, req);
-      return deps.db.apps
-        .list()
-        .filter((a) => !visible || visible(a.owner))
-        .map((a) => viewApp(deps, a));
+      // One question to Docker for the whole list (viewApps), so `berth apps` agrees with `berth status`.
+      return viewApps(
+        deps,
+        deps.db.apps.list().filter((a) => !visible || visible(a.owner)),
+      );
     });
 
     app.post('/apps', { schema: { summary: 'Create an app', tags: ['apps'], body: CreateAppBody, response: { 201: AppView, ...errors } } }, async (req, reply) => {
       requireOwner(deps, req, req.body.owner ?? 'default');
       const created = createApp(deps, req.body);
-      return reply.status(201).send(viewApp(deps, created));
+      return reply.status(201).send(await viewApp(deps, created));
     });
 
     app.get('/apps/:app', { schema: { summary: 'Show an app', tags: ['apps'], params: AppParams, response: { 200: AppView, ...errors } } }, async (req) =>

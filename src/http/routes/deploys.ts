@@ -10,10 +10,10 @@ import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../../domain/context.js';
 import { startDeploy, type DeploySource } from '../../domain/deploys/deploy-service.js';
 import { deployAnswer } from '../deploy-answer.js';
-import { Invalid, NotFound } from '../../errors.js';
+import { Invalid, NotFound, TooLarge } from '../../errors.js';
+import { announcedOver, byteLimit, discardRest } from '../body-limit.js';
 import { AppParams, DeployBody, DeployQuery, Deployment, ErrorBody, IdParams, StartedDeploy as StartedSchema } from '../schemas.js';
 
-const MAX_UPLOAD = 512 * 1024 * 1024;
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
 
 export const deployRoutes =
@@ -44,10 +44,14 @@ export const deployRoutes =
     // The tarball arrives as the raw body; it is streamed to disk, never held in memory.
     app.addContentTypeParser(['application/gzip', 'application/x-gzip', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
 
+    // The body is counted as it streams (uploadTooLarge); bodyLimit only keeps Fastify from refusing first.
+    const maxUpload = deps.config.limits.uploadBytes;
+    const uploadTooLarge = () =>
+      TooLarge(`the upload is over ${maxUpload / 1024 / 1024} MB, the most this server takes`, { hint: 'leave build output and dependencies out (.gitignore/.dockerignore), or an admin can raise BERTH_MAX_UPLOAD_MB' });
     app.post(
       '/apps/:app/deploys/upload',
       {
-        bodyLimit: MAX_UPLOAD,
+        bodyLimit: Number.MAX_SAFE_INTEGER,
         schema: {
           summary: 'Deploy an uploaded source tarball (.tar.gz as the request body)',
           tags: ['deploys'],
@@ -60,11 +64,27 @@ export const deployRoutes =
       async (req, reply) => {
         const body = req.body as Readable | undefined;
         if (!body || typeof (body).pipe !== 'function') throw Invalid('send the source as a .tar.gz body with Content-Type: application/gzip');
+        if (announcedOver(req.headers, maxUpload)) {
+          // Refused before a byte is stored; what the client still sends is dropped (up to a bound).
+          discardRest(req.raw, maxUpload);
+          throw uploadTooLarge();
+        }
         const dir = join(deps.config.dataDir, 'uploads');
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         const tmp = join(dir, `tmp-${randomBytes(8).toString('hex')}.tar.gz`);
         try {
-          await pipeline(body, createWriteStream(tmp, { mode: 0o600 }));
+          // The request is piped, not put in the pipeline: a failed pipeline destroys its streams,
+          // and destroying the request would take the socket the 413 answer goes out on.
+          const counted = byteLimit(maxUpload, uploadTooLarge);
+          body.on('error', (e) => counted.destroy(e));
+          body.pipe(counted);
+          try {
+            await pipeline(counted, createWriteStream(tmp, { mode: 0o600 }));
+          } catch (e) {
+            body.unpipe(counted);
+            discardRest(req.raw, maxUpload);
+            throw e;
+          }
           const started = await startDeploy(deps, {
             appName: req.params.app,
             create: req.query.create ? { owner: req.query.owner } : undefined,

@@ -8,6 +8,7 @@ import { authenticate, mayWrite } from '../../domain/users/tokens.js';
 import { Forbidden } from '../../errors.js';
 import { runHttpBackend } from '../../infra/git/http-backend.js';
 import { appFor } from '../access.js';
+import { announcedOver, discardRest } from '../body-limit.js';
 import type { FailureLimiter } from '../auth.js';
 
 const PATH_RE = /^\/git\/([a-z][a-z0-9-]{0,29})\/([a-z][a-z0-9-]{0,29})\.git(\/(?:info\/refs|git-upload-pack|git-receive-pack|HEAD))$/;
@@ -44,6 +45,11 @@ export const gitRoutes =
       // Every git operation starts with info/refs: the repository and its hook are made ready
       // there once, not again for the request that follows.
       if (rest === '/info/refs') await ensureAppRepo(deps, target, berthCommand);
+      const pushRefusal = `push refused: it is over ${deps.config.limits.pushBytes / 1024 / 1024} MB, the most this server takes (an admin can raise BERTH_MAX_PUSH_MB)`;
+      if (pushing && announcedOver(req.headers, deps.config.limits.pushBytes)) {
+        discardRest(req.raw, deps.config.limits.pushBytes);
+        return reply.status(413).send({ error: { code: 'too_large', message: pushRefusal } });
+      }
       if (pushing) deps.db.audit.add({ user: principal.user.name, action: `PUSH /git/${ref}.git`, app: ref, status: 200 });
       reply.hijack();
       await runHttpBackend(
@@ -59,6 +65,7 @@ export const gitRoutes =
           remoteAddr: req.ip,
           // What the pre-receive hook needs to deploy as the pusher.
           env: { BERTH_URL: selfUrl(deps), BERTH_TOKEN: token, BERTH_APP: ref, BERTH_BRANCH: target.deployBranch },
+          ...(pushing ? { limit: { maxBodyBytes: deps.config.limits.pushBytes, refusal: pushRefusal } } : {}),
         },
         req.raw,
         reply.raw,

@@ -12,8 +12,20 @@ const OwnerView = Type.Object({
   capabilities: Type.Array(Type.String()),
   members: Type.Array(Type.String()),
   apps: Type.Integer(),
+  quotas: Type.Object(
+    { apps: Type.Union([Type.Integer(), Type.Null()]), previews: Type.Union([Type.Integer(), Type.Null()]), runs: Type.Union([Type.Integer(), Type.Null()]) },
+    { description: "the owner's own quotas; null: the server's default" },
+  ),
+  limits: Type.Object({ apps: Type.Integer(), previews: Type.Integer(), runs: Type.Integer() }, { description: 'the quotas that hold' }),
   createdAt: Type.String(),
 });
+const Quota = Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()]));
+const QuotasBody = Type.Optional(
+  Type.Object(
+    { apps: Quota, previews: Quota, runs: Quota },
+    { additionalProperties: false, description: 'apps, previews and one-off runs at once the owner may have; null: back to the server default (BERTH_QUOTA_*)' },
+  ),
+);
 const Grants = {
   domains: Type.Optional(Type.Array(Type.String({ maxLength: 260 }), { maxItems: 100, description: 'custom domains the owner\'s apps may use; each allows its subdomains too' })),
   capabilities: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 20, description: 'Linux capabilities the owner\'s apps may declare' })),
@@ -38,10 +50,10 @@ export const ownerRoutes =
       '/owners/:owner',
       {
         schema: {
-          summary: "Replace an owner's allowed domains and/or capabilities (admins only)",
+          summary: "Replace an owner's allowed domains and/or capabilities, or set its quotas (admins only)",
           tags: ['owners'],
           params: OwnerParams,
-          body: Type.Object(Grants, { additionalProperties: false }),
+          body: Type.Object({ ...Grants, quotas: QuotasBody }, { additionalProperties: false }),
           response: { 200: OwnerView, ...errors },
         },
       },

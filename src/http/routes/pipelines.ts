@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { getApp, viewApp } from '../../domain/apps/app-service.js';
+import { getApp, viewApps } from '../../domain/apps/app-service.js';
 import type { Deps } from '../../domain/context.js';
 import { remoteUrl, repoDir } from '../../domain/pipelines/app-repos.js';
 import { listPreviews, nextPreviewNumber, requirePreview, upsertPreview } from '../../domain/pipelines/previews.js';
@@ -98,7 +98,7 @@ export const pipelineRoutes =
     );
 
     app.get('/apps/:app/previews', { schema: { summary: "The app's preview apps", tags: ['pipelines'], params: AppParams, response: { 200: Type.Array(AppView), ...errors } } }, async (req) =>
-      listPreviews(deps, getApp(deps, req.params.app)).map((p) => viewApp(deps, p)),
+      viewApps(deps, listPreviews(deps, getApp(deps, req.params.app))),
     );
 
     app.post(

@@ -50,7 +50,7 @@ export const processRoutes =
       },
       async (req, reply) => {
         // Whatever can fail with a 4xx is checked before the stream opens.
-        const ctx = oneOffContext(deps, req.params.app, req.body.command);
+        const ctx = await oneOffContext(deps, req.params.app, req.body.command);
         const sse = openSse(deps, req, reply);
         try {
           const code = await runCommand(deps, ctx, req.body.command, (line) => sse.send('line', { line }), sse.signal);

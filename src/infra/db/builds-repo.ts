@@ -14,6 +14,7 @@ interface Raw {
   source_digest: string | null;
   created_at: string;
   finished_at: string | null;
+  step_images: string;
 }
 
 const toRow = (r: Raw): BuildRow => ({
@@ -27,6 +28,7 @@ const toRow = (r: Raw): BuildRow => ({
   sourceDigest: r.source_digest,
   createdAt: r.created_at,
   finishedAt: r.finished_at,
+  stepImages: JSON.parse(r.step_images) as string[],
 });
 
 export class BuildsRepo {
@@ -37,6 +39,13 @@ export class BuildsRepo {
       .prepare("INSERT INTO builds (app_id, source_kind, source, status, created_at) VALUES (?, ?, ?, 'pending', ?)")
       .run(b.appId, b.sourceKind, b.source, now());
     return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  /** Notes an image a build step made (at most 64 a build: enough for any real Dockerfile). */
+  addStepImage(id: number, imageId: string): void {
+    this.db
+      .prepare("UPDATE builds SET step_images = json_insert(step_images, '$[#]', ?) WHERE id = ? AND json_array_length(step_images) < 64 AND NOT EXISTS (SELECT 1 FROM json_each(step_images) WHERE value = ?)")
+      .run(imageId, id, imageId);
   }
 
   get(id: number): BuildRow | undefined {

@@ -211,4 +211,83 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (app_id, digest)
   );
   `,
+  // 12: ids of apps, builds and deployments are never reused: a plain INTEGER PRIMARY KEY takes
+  // max(id) + 1, so after a destroy the next app got the destroyed one's id (and its images'
+  // :d<deployment> tags). AUTOINCREMENT needs the tables rebuilt; rows and ids are kept.
+  `
+  CREATE TABLE apps_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    port INTEGER,
+    healthcheck TEXT NOT NULL DEFAULT '{}',
+    env TEXT NOT NULL DEFAULT '{}',
+    domains TEXT NOT NULL DEFAULT '[]',
+    current_deployment_id INTEGER,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    formation TEXT NOT NULL DEFAULT '{}',
+    capabilities TEXT NOT NULL DEFAULT '[]',
+    deploy_branch TEXT NOT NULL DEFAULT 'main',
+    webhook_secret TEXT,
+    parent_app_id INTEGER REFERENCES apps(id) ON DELETE SET NULL,
+    pr_number INTEGER,
+    expires_at TEXT,
+    promote_to_app_id INTEGER REFERENCES apps(id) ON DELETE SET NULL,
+    fork_config INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (owner, name)
+  );
+  INSERT INTO apps_new (id, name, owner, port, healthcheck, env, domains, current_deployment_id, created_at, updated_at, formation, capabilities, deploy_branch, webhook_secret, parent_app_id, pr_number, expires_at, promote_to_app_id, fork_config)
+    SELECT id, name, owner, port, healthcheck, env, domains, current_deployment_id, created_at, updated_at, formation, capabilities, deploy_branch, webhook_secret, parent_app_id, pr_number, expires_at, promote_to_app_id, fork_config FROM apps;
+  DROP TABLE apps;
+  ALTER TABLE apps_new RENAME TO apps;
+
+  CREATE TABLE builds_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    source_kind TEXT NOT NULL CHECK (source_kind IN ('upload', 'git', 'image')),
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    image TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    source_digest TEXT
+  );
+  INSERT INTO builds_new (id, app_id, source_kind, source, status, image, error, created_at, finished_at, source_digest)
+    SELECT id, app_id, source_kind, source, status, image, error, created_at, finished_at, source_digest FROM builds;
+  DROP TABLE builds;
+  ALTER TABLE builds_new RENAME TO builds;
+  CREATE INDEX builds_app ON builds(app_id);
+
+  CREATE TABLE deployments_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    build_id INTEGER NOT NULL REFERENCES builds(id) ON DELETE CASCADE,
+    image TEXT,
+    port INTEGER,
+    status TEXT NOT NULL,
+    reason TEXT,
+    containers TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    processes TEXT NOT NULL DEFAULT '{}'
+  );
+  INSERT INTO deployments_new (id, app_id, build_id, image, port, status, reason, containers, created_at, updated_at, processes)
+    SELECT id, app_id, build_id, image, port, status, reason, containers, created_at, updated_at, processes FROM deployments;
+  DROP TABLE deployments;
+  ALTER TABLE deployments_new RENAME TO deployments;
+  CREATE INDEX deployments_app ON deployments(app_id);
+  `,
+  // 13: per-owner quotas an admin sets (NULL: the server's default, BERTH_QUOTA_*)
+  `
+  ALTER TABLE owners ADD COLUMN quota_apps INTEGER;
+  ALTER TABLE owners ADD COLUMN quota_previews INTEGER;
+  ALTER TABLE owners ADD COLUMN quota_runs INTEGER;
+  `,
+  // 14: the step images a build made as it went, so the ones an interrupted build leaves
+  // untagged can be removed after a restart (the classic builder labels only the final image)
+  `
+  ALTER TABLE builds ADD COLUMN step_images TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

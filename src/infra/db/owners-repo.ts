@@ -1,12 +1,15 @@
 // The owners table and the memberships that tie users to owners.
 import type Database from 'better-sqlite3';
-import type { OwnerRow } from './rows.js';
+import type { OwnerQuotas, OwnerRow } from './rows.js';
 import { now } from './time.js';
 
 interface Raw {
   name: string;
   domains: string;
   capabilities: string;
+  quota_apps: number | null;
+  quota_previews: number | null;
+  quota_runs: number | null;
   created_at: string;
 }
 
@@ -14,6 +17,7 @@ const toRow = (r: Raw): OwnerRow => ({
   name: r.name,
   domains: JSON.parse(r.domains) as string[],
   capabilities: JSON.parse(r.capabilities) as string[],
+  quotas: { apps: r.quota_apps, previews: r.quota_previews, runs: r.quota_runs },
   createdAt: r.created_at,
 });
 
@@ -42,6 +46,14 @@ export class OwnersRepo {
       .run(JSON.stringify(s.domains ?? cur.domains), JSON.stringify(s.capabilities ?? cur.capabilities), name);
   }
 
+  /** Sets the quotas given (null: back to the server's default); the others stay. */
+  setQuotas(name: string, q: Partial<OwnerQuotas>): void {
+    const cur = this.get(name);
+    if (!cur) return;
+    const next = { ...cur.quotas, ...q };
+    this.db.prepare('UPDATE owners SET quota_apps = ?, quota_previews = ?, quota_runs = ? WHERE name = ?').run(next.apps, next.previews, next.runs, name);
+  }
+
   delete(name: string): void {
     this.db.prepare('DELETE FROM memberships WHERE owner = ?').run(name);
     this.db.prepare('DELETE FROM owners WHERE name = ?').run(name);
@@ -60,5 +72,11 @@ export class OwnersRepo {
 
   appCount(name: string): number {
     return this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM apps WHERE owner = ?').get(name)!.n;
+  }
+
+  /** The owner's apps that are not previews, or (previews: true) its previews. */
+  countApps(name: string, previews: boolean): number {
+    const sql = `SELECT COUNT(*) AS n FROM apps WHERE owner = ? AND expires_at IS ${previews ? 'NOT NULL' : 'NULL'}`;
+    return this.db.prepare<[string], { n: number }>(sql).get(name)!.n;
   }
 }

@@ -54,6 +54,8 @@ export interface BuildRow {
   sourceDigest: string | null;
   createdAt: string;
   finishedAt: string | null;
+  /** Ids of the images the build's steps made, as the builder named them. */
+  stepImages: string[];
 }
 
 export interface DeploymentRow {
@@ -121,7 +123,16 @@ export interface OwnerRow {
   domains: string[];
   /** Linux capabilities the owner's apps may declare (all others stay dropped). */
   capabilities: string[];
+  /** Quotas an admin set for this owner; null: the server's default. */
+  quotas: OwnerQuotas;
   createdAt: string;
+}
+
+export interface OwnerQuotas {
+  apps: number | null;
+  previews: number | null;
+  /** One-off runs at once. */
+  runs: number | null;
 }
 
 export interface SessionRow {

@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { readdir } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { Failed, Unavailable, messageOf } from '../../errors.js';
+import { BuildLines, JsonLines, MAX_LINE } from './build-output.js';
 import { pickSubnet } from './subnets.js';
 
 export interface ContainerSpec {
@@ -48,6 +49,10 @@ export interface ContainerInfo {
   image: string;
   startedAt: string;
   error: string;
+  /** The kernel killed its last run for going over its memory limit. */
+  oomKilled: boolean;
+  /** Its memory limit in bytes; 0 when it has none. */
+  memoryLimitBytes: number;
 }
 
 export interface ImageInfo {
@@ -57,6 +62,7 @@ export interface ImageInfo {
   exposedPorts: number[];
   /** ONBUILD triggers: instructions that run in any build starting FROM this image. */
   onBuild?: string[];
+  createdAt?: string;
 }
 
 export interface BuildParams {
@@ -65,6 +71,16 @@ export interface BuildParams {
   labels: Record<string, string>;
   buildArgs?: Record<string, string>;
   onLog: (line: string) => void;
+  /** Limits of each build step's container and of the whole build (none: Berth's own base images). */
+  limits?: BuildLimits;
+}
+
+export interface BuildLimits {
+  timeoutSeconds: number;
+  memoryMb: number;
+  cpus: number;
+  /** The nproc ulimit: the classic builder has no pids limit (see config.ts). */
+  processes: number;
 }
 
 export interface LogStreamParams {
@@ -143,30 +159,107 @@ export class DockerEngine {
     }
   }
 
-  /** Builds contextDir (honouring its .dockerignore) into `tag`; throws Failed with the builder's error. */
+  /**
+   * Builds contextDir (honouring its .dockerignore) into `tag`; throws Failed with the builder's
+   * error. A build over its time limit is cancelled (the engine kills and removes the step's
+   * container when the connection drops; Berth makes sure of it), and a failed build's untagged
+   * step images are removed.
+   */
   async build(p: BuildParams): Promise<void> {
     const src = await readdir(p.contextDir);
-    const stream = await this.docker.buildImage(
-      { context: p.contextDir, src },
-      { t: p.tag, labels: p.labels, buildargs: p.buildArgs ?? {}, rm: true, forcerm: true, pull: false },
-    );
+    const started = Date.now();
+    const abort = new AbortController();
+    const l = p.limits;
+    const limits = l
+      ? {
+          memory: l.memoryMb * 1024 * 1024,
+          memswap: l.memoryMb * 1024 * 1024,
+          cpuperiod: 100_000,
+          cpuquota: Math.max(1000, Math.round(l.cpus * 100_000)),
+          ulimits: JSON.stringify([{ Name: 'nproc', Soft: l.processes, Hard: l.processes }]),
+        }
+      : {};
+    let timedOut = false;
+    const timer = l
+      ? setTimeout(() => {
+          timedOut = true;
+          abort.abort();
+        }, l.timeoutSeconds * 1000)
+      : undefined;
+    const lines = new BuildLines(p.onLog);
     let failure: string | undefined;
-    await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(
-        stream,
-        (err: Error | null) => (err ? reject(err) : resolve()),
-        (ev: BuildEvent) => {
-          if (ev.stream) for (const line of ev.stream.replace(/\n$/, '').split('\n')) p.onLog(line);
-          else if (ev.status) p.onLog(ev.status);
-          const error = ev.errorDetail?.message ?? ev.error;
-          if (error) {
-            failure = error.trim();
-            p.onLog(`error: ${failure}`);
-          }
-        },
-      );
-    });
-    if (failure) throw Failed(`build failed: ${failure}`);
+    try {
+      const stream = (await this.docker.buildImage(
+        { context: p.contextDir, src },
+        { t: p.tag, labels: p.labels, buildargs: p.buildArgs ?? {}, rm: true, forcerm: true, pull: false, ...limits, abortSignal: abort.signal } as Docker.ImageBuildOptions,
+      )) as Readable;
+      const messages = new JsonLines((ev) => {
+        if (ev.stream) lines.push(ev.stream);
+        else if (ev.status) p.onLog(ev.status.slice(0, MAX_LINE));
+        const error = ev.errorDetail?.message ?? ev.error;
+        if (error) {
+          lines.end();
+          failure = error.trim().slice(0, MAX_LINE);
+          p.onLog(`error: ${failure}`);
+        }
+      });
+      // A stream that ends, closes or breaks: the build is over (or cancelled) either way.
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (chunk: Buffer) => messages.push(chunk.toString('utf8')));
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+        abort.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      lines.end();
+    } catch (e) {
+      if (!timedOut) failure ??= messageOf(e);
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
+    if (timedOut) failure = `build timed out after ${l!.timeoutSeconds} s`;
+    if (failure) {
+      await this.cleanUpBuild(lines, started);
+      throw Failed(timedOut ? failure : `build failed: ${failure}`);
+    }
+  }
+
+  /**
+   * After a failed or cancelled build: removes its step containers still there and its untagged
+   * step images. The build's output names them, but the build's own lines may pretend to, so
+   * only containers the builder made (from an image id, after the build started, with no
+   * restart policy) and untagged images made during the build are removed.
+   */
+  private async cleanUpBuild(lines: BuildLines, started: number): Promise<void> {
+    const since = started - 2000;
+    const deadline = Date.now() + 15_000;
+    for (const id of lines.containers) {
+      // The engine kills and removes the container of a cancelled step itself; wait for that,
+      // then remove what is left.
+      for (;;) {
+        let c: Docker.ContainerInspectInfo;
+        try {
+          c = await this.docker.getContainer(id).inspect();
+        } catch {
+          break; // gone
+        }
+        const builders = c.Config.Image.startsWith('sha256:') && Date.parse(c.Created) >= since && ['', 'no'].includes(c.HostConfig.RestartPolicy?.Name ?? '');
+        if (!builders || Date.now() > deadline + 5000) break;
+        // Until it is gone: its image cannot be removed while it is there.
+        if (Date.now() > deadline || c.State.Status !== 'running') await this.remove(c.Id, 0).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    for (const id of [...lines.images].reverse()) {
+      try {
+        const i = await this.docker.getImage(id).inspect();
+        const untagged = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').length === 0;
+        if (untagged && Date.parse(i.Created) >= since) await this.docker.getImage(i.Id).remove({ noprune: false });
+      } catch {
+        // Gone already, or still the parent of another image or in use by a container: kept.
+      }
+    }
   }
 
   /** Creates an image from a root file system tarball (docker import). */
@@ -188,7 +281,7 @@ export class DockerEngine {
         .filter((k) => k.endsWith('/tcp') || !k.includes('/'))
         .map((k) => Number.parseInt(k, 10))
         .filter((n) => Number.isInteger(n));
-      return { id: i.Id, tags: i.RepoTags ?? [], labels: i.Config?.Labels ?? {}, exposedPorts: ports, onBuild: i.Config?.OnBuild ?? [] };
+      return { id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Config?.Labels ?? {}, exposedPorts: ports, onBuild: i.Config?.OnBuild ?? [], createdAt: i.Created };
     } catch (e) {
       if (isNotFound(e)) return null;
       throw e;
@@ -302,13 +395,17 @@ export class DockerEngine {
 
   /**
    * Follows container events carrying all the given labels until `signal` aborts; reconnects
-   * (after a pause) when the engine drops the stream.
+   * (after a pause) when the engine drops the stream (a restart of dockerd), and then calls
+   * `onReconnect`: events of the gap are lost, so the caller looks at the state afresh.
    */
-  async followEvents(labels: Record<string, string>, onEvent: (e: ContainerEvent) => void, signal: AbortSignal): Promise<void> {
+  async followEvents(labels: Record<string, string>, onEvent: (e: ContainerEvent) => void, signal: AbortSignal, onReconnect?: () => void): Promise<void> {
     const filters = { type: ['container' as const], label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    let broken = false;
     while (!signal.aborted) {
       try {
         const stream = (await this.docker.getEvents({ filters })) as unknown as Readable;
+        if (broken) onReconnect?.();
+        broken = true;
         const stop = () => stream.destroy();
         signal.addEventListener('abort', stop, { once: true });
         let buf = '';
@@ -370,6 +467,8 @@ export class DockerEngine {
         image: i.Config.Image,
         startedAt: i.State.StartedAt,
         error: i.State.Error,
+        oomKilled: i.State.OOMKilled === true,
+        memoryLimitBytes: i.HostConfig?.Memory ?? 0,
       };
     } catch (e) {
       if (isNotFound(e)) return null;
@@ -382,6 +481,15 @@ export class DockerEngine {
     const list = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
     const infos = await Promise.all(list.map((c) => this.inspect(c.Id)));
     return infos.filter((i): i is ContainerInfo => i !== null);
+  }
+
+  /**
+   * State (running, exited, restarting, ...) and labels of every container carrying all the
+   * given labels, by id: one call to the engine, however many containers (lists of many apps).
+   */
+  async containerStates(labels: Record<string, string>): Promise<Map<string, { state: string; labels: Record<string, string> }>> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    return new Map(list.map((c) => [c.Id, { state: c.State, labels: c.Labels ?? {} }]));
   }
 
   async start(id: string): Promise<void> {

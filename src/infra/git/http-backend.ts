@@ -23,6 +23,18 @@ export interface BackendRequest {
   remoteUser?: string;
   remoteAddr: string;
   env: Record<string, string>;
+  /**
+   * The most request body git may receive (a push's pack). Past it git gets end-of-input, so
+   * the half-received pack is discarded in its quarantine and no ref moves, and the pusher is
+   * told `refusal` (as a `remote:` line when the client reads side-band messages).
+   */
+  limit?: { maxBodyBytes: number; refusal: string };
+}
+
+/** One side-band packet on the progress channel: what git prints as `remote: <text>`. */
+function sidebandMessage(text: string): Buffer {
+  const data = Buffer.from(`\x02${text}\n`);
+  return Buffer.concat([Buffer.from((data.length + 4).toString(16).padStart(4, '0')), data]);
 }
 
 export function runHttpBackend(r: BackendRequest, body: Readable | IncomingMessage, res: ServerResponse): Promise<void> {
@@ -48,8 +60,36 @@ export function runHttpBackend(r: BackendRequest, body: Readable | IncomingMessa
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    body.pipe(child.stdin);
     child.stdin.on('error', () => undefined);
+    // A note for the pusher, written ahead of git's own answer once its headers are out.
+    let note: Buffer | undefined;
+    if (r.limit) {
+      const { maxBodyBytes, refusal } = r.limit;
+      let seen = 0;
+      let sideband: boolean | undefined;
+      const onData = (chunk: Buffer) => {
+        // The commands come first; their capabilities say whether the client reads side-band.
+        sideband ??= chunk.includes('side-band');
+        seen += chunk.length;
+        if (seen <= maxBodyBytes) return void (child.stdin.write(chunk) || body.pause());
+        body.off('data', onData);
+        child.stdin.end();
+        if (sideband) note = sidebandMessage(refusal);
+        if (headersDone && note) res.write(note);
+        // The rest is read and dropped (the client waits for the answer only once it has sent
+        // all); past as much again the connection is cut.
+        let dropped = 0;
+        body.on('data', (c: Buffer) => {
+          dropped += c.length;
+          if (dropped > maxBodyBytes) body.destroy();
+        });
+      };
+      child.stdin.on('drain', () => body.resume());
+      body.on('data', onData);
+      body.on('end', () => child.stdin.end());
+    } else {
+      body.pipe(child.stdin);
+    }
     let head = Buffer.alloc(0);
     let headersDone = false;
     child.stdout.on('data', (chunk: Buffer) => {
@@ -68,6 +108,7 @@ export function runHttpBackend(r: BackendRequest, body: Readable | IncomingMessa
         else res.setHeader(key, value);
       }
       res.writeHead(status);
+      if (note) res.write(note);
       res.write(head.subarray(end + 4));
     });
     let stderr = '';

@@ -2,7 +2,8 @@
 // whole config Berth applies atomically on every route change (POST /load, read back, the
 // previous one put back on failure), and the edge Caddy on the public port, whose fixed config
 // only changes with the port. Each is started, detached, when nothing answers on its admin
-// address, so apps keep being served while Berth restarts.
+// address, so apps keep being served while Berth restarts; isUp/restart let the proxy watch
+// (domain/routing/proxy-watch.ts) start a dead one again while Berth runs.
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync, closeSync, existsSync } from 'node:fs';
@@ -21,6 +22,13 @@ export interface CaddyParams {
   /** Where Berth keeps both Caddies' last applied configs, pid files, logs, data and the socket between them. */
   stateDir: string;
   startTimeoutMs?: number;
+}
+
+/** Which of the two Caddy processes: `edge` on the public port, `routing` behind the unix socket. */
+export type ProxyRole = 'edge' | 'routing';
+
+function readConfigFile(file: string): CaddyConfig {
+  return JSON.parse(readFileSync(file, 'utf8')) as CaddyConfig;
 }
 
 const canonical = (v: unknown): string =>
@@ -75,11 +83,45 @@ class CaddyInstance {
     });
   }
 
-  async isRunning(): Promise<boolean> {
-    return this.admin('GET', '/config/', undefined, 2000).then(
+  async isRunning(timeoutMs = 2000): Promise<boolean> {
+    // The admin section only: the whole routing config grows with every app.
+    return this.admin('GET', '/config/admin', undefined, timeoutMs).then(
       (r) => r.status === 200,
       () => false,
     );
+  }
+
+  /**
+   * The process Berth last started for this Caddy, if it is still alive and still that Caddy
+   * (its command line names this config file): a pid file can outlive its process, and the pid
+   * be reused by another program.
+   */
+  private livePid(): number | null {
+    try {
+      const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+      if (!Number.isInteger(pid) || pid <= 1) return null;
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return cmdline.includes(this.configFile) ? pid : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Starts this Caddy again from `cfg` (or, without one, its last applied config). A process of
+   * it that is still alive but no longer answers its admin API is killed first: a second Caddy
+   * could not take over its listeners.
+   */
+  async restart(cfg?: CaddyConfig): Promise<void> {
+    if (await this.isRunning()) return;
+    const hung = this.livePid();
+    if (hung !== null) {
+      process.kill(hung, 'SIGKILL');
+      const end = Date.now() + 2000;
+      while (this.livePid() === hung && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    }
+    if (cfg) this.writeConfigFile(cfg);
+    await this.ensureRunning(cfg ?? readConfigFile(this.configFile));
   }
 
   /** The config this Caddy runs now; asked up to three times, as the admin server may be restarting. */
@@ -118,10 +160,11 @@ class CaddyInstance {
     if (child.pid) writeFileSync(this.pidFile, String(child.pid), { mode: 0o600 });
     const deadline = Date.now() + (this.p.startTimeoutMs ?? 15_000);
     while (Date.now() < deadline) {
-      const err = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), 100))]);
+      // Polled often: while a killed Caddy is started again, requests wait for it.
+      const err = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), 25))]);
       if (err) throw Unavailable(`cannot start Caddy (${this.p.caddyBin}): ${err.message}`, { hint: 'install it with scripts/setup-host' });
       if (child.exitCode !== null) break;
-      if (await this.isRunning()) return;
+      if (await this.isRunning(1000)) return;
     }
     throw Unavailable(`Caddy (${this.name}) did not start on ${this.adminAddress}: ${this.tailLog()}`, { hint: `see ${this.logFile}` });
   }
@@ -202,6 +245,31 @@ export class CaddyProxy {
       // After the routes: a routing Caddy from before the edge existed held the public port.
       await this.edge.apply(this.edgeCfg);
     });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Whether this Caddy answers its admin API within `timeoutMs`. Asked up to three times, 100 ms
+   * apart: Caddy replaces its admin server on every config load, and a question asked just then
+   * is refused although Caddy serves on.
+   */
+  async isUp(role: ProxyRole, timeoutMs = 500): Promise<boolean> {
+    const caddy = role === 'edge' ? this.edge : this.routes;
+    for (let attempt = 1; ; attempt++) {
+      if (await caddy.isRunning(timeoutMs)) return true;
+      if (attempt >= 3) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * Starts a Caddy that stopped answering again: the routing Caddy with the last route table it
+   * ran, the edge with its fixed config. Runs in turn with route changes, so it never races a
+   * load; a Caddy found answering by then is left alone.
+   */
+  restart(role: ProxyRole): Promise<void> {
+    const run = this.queue.then(() => (role === 'edge' ? this.edge.restart(this.edgeCfg) : this.routes.restart()));
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -67,6 +67,13 @@ describe('routeTable', () => {
     expect(route.handle[0]).toMatchObject({ upstreams: [{ dial: '10.0.0.2:80' }, { dial: '10.0.0.3:80' }] });
   });
 
+  it('keeps an upstream that failed a request out of rotation for a second at most, so a restarted container soon gets traffic again', () => {
+    const handler = routesOf([app('web')])[0]!.handle[0] as { health_checks: { passive: { fail_duration: string; max_fails: number } }; load_balancing: { try_duration: string } };
+    expect(handler.health_checks.passive).toEqual({ fail_duration: '1s', max_fails: 1 });
+    // Requests keep being retried on the others (or the same one, back) for longer than that.
+    expect(handler.load_balancing.try_duration).toBe('2s');
+  });
+
   it('answers 503 for an app with no running release instead of proxying nowhere', () => {
     const route = routesOf([app('web', [])])[0]!;
     expect(route.handle[0]).toMatchObject({ handler: 'static_response', status_code: 503 });

@@ -78,9 +78,14 @@ function proxy(upstreams: string[], privateCookies: string[], extraHeaders: Reco
     handler: 'reverse_proxy',
     upstreams: upstreams.map((dial) => ({ dial })),
     load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '2s', try_interval: '100ms' },
-    // A container that stops answering is taken out of rotation at once (and retried after
-    // 5 s), before Berth's event-driven route sync removes it for good.
-    health_checks: { passive: { fail_duration: '5s', max_fails: 1 } },
+    // A container that stops answering is taken out of rotation at once, before Berth's
+    // event-driven route sync removes it. Retried after 1 s only: Berth routes a
+    // restarted container as soon as its own check passes, and Caddy remembers a failure
+    // across loads while the address stays in the config (Docker restarts a crash in 0.1 s, on
+    // the same address), so a longer window kept a healthy container out for seconds. Shorter
+    // than try_duration, a request meeting an app whose only upstream is out waits for it
+    // rather than failing.
+    health_checks: { passive: { fail_duration: '1s', max_fails: 1 } },
     // The request came from the edge over a unix socket, so Caddy cannot tell the client's
     // address itself: the usual X-Forwarded-* come from what the edge saw.
     headers: {
