@@ -3,13 +3,10 @@
 // are refused to members while admins keep them; a git URL's password is used for the clone
 // and never stored or shown.
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHttpBackend } from '../../src/infra/git/http-backend.js';
-import { bareRepoFrom } from '../helpers/git-http.js';
+import { bareRepoFrom, serveGit } from '../helpers/git-http.js';
 import { bootServer, docker, PROXY, ROOT, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
 import { get } from '../helpers/http.js';
 
@@ -30,35 +27,6 @@ function example(name: string, edit?: (dir: string) => void): string {
   cpSync(join(ROOT, 'examples', name), dir, { recursive: true });
   edit?.(dir);
   return dir;
-}
-
-/** A smart-HTTP git server on loopback that wants `user:s3cret`, as a private forge would. */
-async function serveGitWithPassword(root: string): Promise<{ url: string; close(): Promise<void> }> {
-  const want = `Basic ${Buffer.from(`user:${PASSWORD}`).toString('base64')}`;
-  const s: Server = createServer((req, res) => {
-    if (req.headers.authorization !== want) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
-      return;
-    }
-    const u = new URL(req.url ?? '/', 'http://localhost');
-    void runHttpBackend(
-      {
-        projectRoot: root,
-        pathInfo: decodeURIComponent(u.pathname),
-        method: req.method ?? 'GET',
-        query: u.search.slice(1),
-        contentType: req.headers['content-type'],
-        contentEncoding: req.headers['content-encoding'],
-        gitProtocol: req.headers['git-protocol'] as string | undefined,
-        remoteAddr: '127.0.0.1',
-        env: {},
-      },
-      req,
-      res,
-    );
-  });
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, close: () => new Promise((r) => s.close(() => r())) };
 }
 
 const post = async (path: string, body: object, token?: string) => {
@@ -89,7 +57,7 @@ beforeAll(async () => {
     `[url "file://${secretRepo}"]\n\tinsteadOf = https://127.0.0.1:9/x\n[credential]\n\thelper = "!f() { echo username=user; echo password=${PASSWORD}; }; f"\n`,
   );
   server = await bootServer({ env: { HOME: home } });
-  git = await serveGitWithPassword(repos);
+  git = await serveGit(repos, { password: PASSWORD });
   const created = await server.cli(['users', 'create', 'mo', '--role', 'member', '--owner', 'beta']);
   expect(created.code, created.stderr).toBe(0);
   memberToken = created.stdout.trim();

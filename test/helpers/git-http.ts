@@ -6,9 +6,17 @@ import { join } from 'node:path';
 import { runHttpBackend } from '../../src/infra/git/http-backend.js';
 import { run } from './berth.js';
 
-/** A read-only smart-HTTP server for the bare repositories under `root`: Berth's own CGI runner. */
-export async function serveGit(root: string): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * A read-only smart-HTTP server for the bare repositories under `root`: Berth's own CGI runner.
+ * With `password`, it wants `user:<password>` (HTTP Basic), as a private forge would.
+ */
+export async function serveGit(root: string, opts: { password?: string } = {}): Promise<{ url: string; close(): Promise<void> }> {
+  const want = opts.password === undefined ? undefined : `Basic ${Buffer.from(`user:${opts.password}`).toString('base64')}`;
   const server: Server = createServer((req, res) => {
+    if (want !== undefined && req.headers.authorization !== want) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
+      return;
+    }
     const u = new URL(req.url ?? '/', 'http://localhost');
     void runHttpBackend(
       {
