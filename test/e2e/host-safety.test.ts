@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootServer, clearStale, containersNamed, shutdownServer, TEST, type Run, type TestServer } from '../helpers/berth.js';
+import { bootServer, containersNamed, shutdownServer, TEST, type Run, type TestServer } from '../helpers/berth.js';
 import { bareRepoFrom, serveGit } from '../helpers/git-http.js';
 
 let server: TestServer;
@@ -26,9 +26,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await git?.close();
+  // Also removes what deployed (hs-term; others too, should a refusal regress).
   await shutdownServer(server, work, outside);
-  // The containers and images of what deployed (hs-term; others too, should a refusal regress).
-  await clearStale();
 });
 
 /** A scratch source folder with these files; a value of { link } makes a symbolic link. */

@@ -179,10 +179,14 @@ export async function bootServer(opts: { images?: boolean; env?: Record<string, 
   return startTestServer(opts.env ? { env: opts.env } : {});
 }
 
-/** Stops a suite's server and the proxy, and removes its data and any scratch folders. */
+/**
+ * Stops a suite's server and the proxy, removes the containers, images and owner networks the
+ * suite made (at the end too, not only at the next suite's start), its data and any scratch folders.
+ */
 export async function shutdownServer(server: TestServer | undefined, ...scratch: string[]): Promise<void> {
   await server?.stop();
   await stopTestProxy();
+  await clearStale();
   for (const dir of scratch) removeDir(dir);
   if (server) removeDir(server.dataDir);
 }
