@@ -39,8 +39,8 @@ export interface Config {
   /** CPUs each build step's container may use (a CFS quota). */
   buildCpus: number;
   /**
-   * Processes a build step may start, as the nproc ulimit: the classic builder's API has no pids
-   * limit; nproc counts per user id, and the kernel does not apply it to root.
+   * Processes a build may run at once: the pids.max of a parent cgroup of its own (the classic
+   * builder's API has no pids limit; see infra/docker/build-cgroups.ts), and the nproc ulimit.
    */
   buildProcesses: number;
   /** Each deploy's log keeps its head and its tail within this size; the middle is cut. */

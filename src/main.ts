@@ -50,7 +50,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   const deps: Deps = {
     config,
     db,
-    docker: new DockerEngine(config.dockerSocket),
+    docker: new DockerEngine(config.dockerSocket, { buildCgroupPrefix: config.containerPrefix, warn: (m) => logger.warn(m) }),
     proxy: new CaddyProxy({ adminAddress: config.caddyAdmin, edgeAdminAddress: config.caddyEdgeAdmin, httpPort: config.httpPort, caddyBin: config.caddyBin, stateDir: join(config.dataDir, 'proxy') }),
     logs: new LogStore(join(config.dataDir, 'logs'), { maxBytes: config.deployLogMaxMb * 1024 * 1024 }),
     jobs: new JobQueue(config.maxConcurrentDeploys),

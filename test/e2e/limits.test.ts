@@ -18,7 +18,7 @@ let server: TestServer;
 const work = mkdtempSync(join(tmpdir(), 'berth-limits-'));
 
 beforeAll(async () => {
-  server = await bootServer({ env: { BERTH_MAX_UPLOAD_MB: '3', BERTH_MAX_SOURCE_MB: '8', BERTH_MAX_PUSH_MB: '1', BERTH_MAX_CONTAINERS_PER_APP: '3', BERTH_QUOTA_RUNS: '1' } });
+  server = await bootServer({ env: { BERTH_MAX_UPLOAD_MB: '3', BERTH_MAX_SOURCE_MB: '8', BERTH_MAX_PUSH_MB: '1', BERTH_MAX_CONTAINERS_PER_APP: '3', BERTH_QUOTA_RUNS: '1', BERTH_BUILD_PROCESSES: '64' } });
 });
 
 afterAll(() => shutdownServer(server, work));
@@ -225,4 +225,29 @@ describe('git push size', () => {
     const app = (await (await server.fetch('/api/v1/apps/pusher')).json()) as { latestDeployment: unknown };
     expect(app.latestDeployment).toBeNull();
   }, 60_000);
+});
+
+describe('build processes', () => {
+  const cgroupsOfBuilds = () => (existsSync('/sys/fs/cgroup/pids/berth-builds') ? readdirSync('/sys/fs/cgroup/pids/berth-builds').filter((n) => n.startsWith(`${TEST.prefix}-`)) : []);
+
+  it('stops a build step that starts more processes than a build may run, even as root, and leaves no cgroup behind', async () => {
+    const dir = mkdtempSync(join(work, 'forks-'));
+    // 200 processes at once in one RUN, as root: the nproc ulimit alone does not bind root.
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM berth/base:bookworm\nRUN for i in $(seq 1 200); do sleep 20 & done; wait; echo all-started\n');
+    const r = await server.cli(['deploy', dir, '--app', 'forks']);
+    expect(r.code).not.toBe(0);
+    const out = r.stdout + r.stderr;
+    expect(out).toMatch(/fork|Resource temporarily unavailable/i);
+    expect(out).not.toMatch(/^\s*all-started\s*$/m);
+    expect(cgroupsOfBuilds()).toEqual([]);
+  }, 120_000);
+
+  it('lets a build within the limit run as before', async () => {
+    const dir = mkdtempSync(join(work, 'fewforks-'));
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM berth/python:bookworm\nRUN for i in $(seq 1 20); do sleep 1 & done; wait; echo all-started\nCMD python3 -m http.server $PORT\n');
+    const r = await server.cli(['deploy', dir, '--app', 'fewforks']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/^\s*all-started\s*$/m);
+    expect(cgroupsOfBuilds()).toEqual([]);
+  }, 120_000);
 });

@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { readdir } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { Failed, Unavailable, messageOf } from '../../errors.js';
+import { BuildCgroups } from './build-cgroups.js';
 import { BuildLines, JsonLines, MAX_LINE } from './build-output.js';
 import { pickSubnet } from './subnets.js';
 
@@ -79,7 +80,10 @@ export interface BuildLimits {
   timeoutSeconds: number;
   memoryMb: number;
   cpus: number;
-  /** The nproc ulimit: the classic builder has no pids limit (see config.ts). */
+  /**
+   * Processes all of a build's steps may run at once: a parent cgroup's pids.max (see
+   * build-cgroups.ts), and the nproc ulimit for steps that run as another user.
+   */
   processes: number;
 }
 
@@ -103,8 +107,34 @@ const isNotModified = (e: unknown): boolean => (e as { statusCode?: number }).st
 export class DockerEngine {
   private readonly docker: Docker;
 
-  constructor(socketPath: string) {
+  private readonly cgroups: BuildCgroups;
+  private readonly warn: (message: string) => void;
+  /** The engine's cgroup version when builds can get a pids limit; a reason when not. */
+  private cgroupSupport?: Promise<{ version: string } | { reason: string }>;
+
+  constructor(socketPath: string, opts: { buildCgroupPrefix?: string; warn?: (message: string) => void } = {}) {
     this.docker = new Docker({ socketPath });
+    this.cgroups = new BuildCgroups({ prefix: opts.buildCgroupPrefix ?? 'berth' });
+    this.warn = opts.warn ?? (() => undefined);
+  }
+
+  /** Asked once: can builds get a parent cgroup with a pids limit here? Sweeps old ones. */
+  private buildCgroupSupport(): Promise<{ version: string } | { reason: string }> {
+    this.cgroupSupport ??= (async () => {
+      const info = (await this.docker.info()) as { CgroupDriver?: string; CgroupVersion?: string };
+      const engine = { driver: info.CgroupDriver ?? '', version: info.CgroupVersion ?? '1' };
+      const reason = await this.cgroups.unsupported(engine);
+      if (reason) {
+        this.warn(`builds run without a pids limit: ${reason}`);
+        return { reason };
+      }
+      await this.cgroups.sweep(engine.version);
+      return { version: engine.version };
+    })().catch((e: unknown) => {
+      this.cgroupSupport = undefined; // the engine did not answer: ask again next build
+      throw e;
+    });
+    return this.cgroupSupport;
   }
 
   /** Throws Unavailable with a hint when no engine answers. */
@@ -170,8 +200,11 @@ export class DockerEngine {
     const started = Date.now();
     const abort = new AbortController();
     const l = p.limits;
+    const support = l ? await this.buildCgroupSupport() : undefined;
+    const cgroup = l && support && 'version' in support ? { parent: await this.cgroups.create(l.processes, support.version), version: support.version } : undefined;
     const limits = l
       ? {
+          ...(cgroup ? { cgroupparent: cgroup.parent } : {}),
           memory: l.memoryMb * 1024 * 1024,
           memswap: l.memoryMb * 1024 * 1024,
           cpuperiod: 100_000,
@@ -219,9 +252,13 @@ export class DockerEngine {
       abort.abort();
     }
     if (timedOut) failure = `build timed out after ${l!.timeoutSeconds} s`;
-    if (failure) {
-      await this.cleanUpBuild(lines, started);
-      throw Failed(timedOut ? failure : `build failed: ${failure}`);
+    try {
+      if (failure) {
+        await this.cleanUpBuild(lines, started);
+        throw Failed(timedOut ? failure : `build failed: ${failure}`);
+      }
+    } finally {
+      if (cgroup) await this.cgroups.remove(cgroup.parent, cgroup.version).catch((e: unknown) => this.warn(`a build's cgroup ${cgroup.parent} stays: ${messageOf(e)}`));
     }
   }
 
