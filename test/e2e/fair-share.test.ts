@@ -1,11 +1,13 @@
-// One tenant cannot stall the host: builds that never end hold at most part of the job slots
-// and are stopped at their time limit (leaving no containers or dangling images behind), and
-// a build that prints without pause keeps a deploy log of bounded size that says what it cut.
+// One tenant cannot stall the host: while one owner's builds never end and another's app logs
+// without pause, a third owner's deploy completes in normal time; builds that never end hold at
+// most part of the job slots and are stopped at their time limit (leaving no containers or
+// dangling images behind), and a build that prints without pause keeps a deploy log of bounded size that says what it cut.
 import { cpSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootServer, docker, ROOT, shutdownServer, type Run, type TestServer } from '../helpers/berth.js';
+import { bootServer, docker, PROXY, ROOT, shutdownServer, type Run, type TestServer } from '../helpers/berth.js';
+import { get } from '../helpers/http.js';
 
 const TIMEOUT_S = 40;
 let server: TestServer;
@@ -32,6 +34,13 @@ const list = async <T>(path: string): Promise<T[]> => {
 };
 const builds = (app: string) => list<Row>(`/api/v1/apps/ana%2F${app}/builds`);
 const deployments = (app: string) => list<Row>(`/api/v1/apps/${app}/deployments`);
+/** The number of the last line carl's app wrote, from its log as `berth logs` reads it (0: none yet). */
+async function lastChattyLine(): Promise<number> {
+  const r = await server.fetch('/api/v1/apps/carl%2Fchatty/logs?tail=20');
+  if (!r.ok) return 0;
+  const { lines } = (await r.json()) as { lines: string[] };
+  return Math.max(0, ...lines.map((l) => Number(/chatty line (\d+)/.exec(l)?.[1] ?? 0)));
+}
 const dangling = async () => new Set((await docker('images', '-q', '--no-trunc', '-f', 'dangling=true')).stdout.split('\n').filter(Boolean));
 
 async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
@@ -61,7 +70,15 @@ afterAll(async () => {
 }, 60_000);
 
 describe('job slots', () => {
-  it("complete another owner's deploy in normal time while one owner's builds never end", async () => {
+  it("complete another owner's deploy in normal time while one owner's builds never end and a third owner's app logs without pause", async () => {
+    // carl's app writes log lines without pause for the whole scenario.
+    const source = join(scratch, 'carl-chatty');
+    cpSync(join(ROOT, 'test', 'fixtures', 'chatty-app'), source, { recursive: true });
+    const chatty = await server.cli(['deploy', source, '--app', 'chatty', '--owner', 'carl']);
+    expect(chatty.code, chatty.stderr).toBe(0);
+    await until("carl's app writes log lines", async () => (await lastChattyLine()) > 0, 30_000);
+    const first = await lastChattyLine();
+
     slow = ['slow1', 'slow2'].map((app) => server.cli(['deploy', neverEnding(app), '--app', app, '--owner', 'ana']));
     // Either may reach the queue first: wait until one builds and the other is queued.
     const statuses = async () => Promise.all(['slow1', 'slow2'].map(async (app) => (await builds(app))[0]?.status));
@@ -72,15 +89,39 @@ describe('job slots', () => {
     const started = Date.now();
     const dir = join(scratch, 'hello');
     cpSync(join(ROOT, 'examples', 'python-hello'), dir, { recursive: true });
-    const bob = server.cli(['deploy', dir, '--app', 'hello', '--owner', 'bob']);
+    let done = false;
+    const bob = server.cli(['deploy', dir, '--app', 'hello', '--owner', 'bob']).finally(() => (done = true));
+    // While bob's deploy runs, carl's app keeps writing: the number of its last line, sampled.
+    const during: number[] = [];
+    const sampling = (async () => {
+      while (!done) {
+        during.push(await lastChattyLine().catch(() => 0));
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
     const outcome = await Promise.race([bob, new Promise<'stalled'>((r) => setTimeout(() => r('stalled'), (TIMEOUT_S - 10) * 1000))]);
+    done = true;
+    await sampling;
     expect(outcome, "bob's deploy waited for ana's builds").not.toBe('stalled');
     expect((outcome as Run).code, (outcome as Run).stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan((TIMEOUT_S - 10) * 1000);
-    // ana's builds are still going (one building, the other waiting for ana's slot).
-    for (const status of await statuses()) expect(['pending', 'fetching', 'building']).toContain(status);
+    console.log(`bob's deploy took ${((Date.now() - started) / 1000).toFixed(1)} s; carl's app wrote lines ${first}..${during.at(-1)} meanwhile (${during.length} samples)`);
+    expect(during.length, "carl's log sampled during bob's deploy").toBeGreaterThanOrEqual(2);
+    expect(during.at(-1)!, "carl's app wrote lines during bob's deploy").toBeGreaterThan(Math.max(first, during[0]!));
     expect((await deployments('bob%2Fhello'))[0]?.status).toBe('running');
-  }, 120_000);
+    expect(await get(`${PROXY}/`, { host: 'hello--bob.localhost' })).toMatchObject({ status: 200, body: 'Hello from python-hello!\n' });
+
+    // After: ana's builds are still going (one building, the other waiting for ana's slot), and
+    // carl's app is still running, serving and writing.
+    for (const status of await statuses()) expect(['pending', 'fetching', 'building']).toContain(status);
+    expect((await deployments('carl%2Fchatty'))[0]?.status).toBe('running');
+    expect(await get(`${PROXY}/`, { host: 'chatty--carl.localhost' })).toMatchObject({ status: 200, body: 'chatty\n' });
+    const last = during.at(-1)!;
+    await until("carl's app writes on", async () => (await lastChattyLine()) > last, 10_000);
+    // Its output would only load the later tests: carl's app goes.
+    const gone = await server.cli(['destroy', 'carl/chatty', '--yes']);
+    expect(gone.code, gone.stderr).toBe(0);
+  }, 150_000);
 });
 
 describe('build time limit', () => {
