@@ -63,6 +63,7 @@ describe('reconcile', () => {
           infos.delete(id);
         },
         listImages: async () => [],
+        untaggedDescendants: async () => [],
         removeImage: async () => undefined,
       },
     } as unknown as Deps;

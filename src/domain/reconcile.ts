@@ -112,9 +112,12 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
  * untagged and were made after the build began are touched, and never by force: Docker keeps
  * an image that is in use or has children.
  */
-async function removeStepImages(deps: Deps, ids: string[], since: string): Promise<number> {
+async function removeStepImages(deps: Deps, logged: string[], since: string): Promise<number> {
   let removed = 0;
-  for (const id of [...ids].reverse()) {
+  // The builder may have committed a step after the last one the log named (the server was
+  // killed while reading it): those descend from a named one.
+  const later = logged.length > 0 ? await deps.docker.untaggedDescendants(logged) : [];
+  for (const id of [...later, ...[...logged].reverse()]) {
     const info = await deps.docker.image(id).catch(() => null);
     if (!info || info.tags.length > 0 || !info.createdAt || Date.parse(info.createdAt) < Date.parse(since) - 2000) continue;
     try {

@@ -91,6 +91,10 @@ export interface LogStreamParams {
   follow: boolean;
   tail: number;
   onLine: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Each line starts with Docker's RFC 3339 timestamp and a space. */
+  timestamps?: boolean;
+  /** Only lines from this Unix time (seconds) on. */
+  since?: number;
 }
 
 interface BuildEvent {
@@ -355,6 +359,31 @@ export class DockerEngine {
     return list.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {}, exposedPorts: [] }));
   }
 
+  /**
+   * Untagged images descending from any of `ids` (by parent, at any depth), children first: the
+   * steps a build committed after the last one its log named (e.g. when Berth was killed).
+   */
+  async untaggedDescendants(ids: string[]): Promise<string[]> {
+    const list = await this.docker.listImages({ all: true });
+    const byParent = new Map<string, string[]>();
+    for (const i of list) {
+      if (!i.ParentId) continue;
+      const untagged = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').length === 0;
+      if (untagged) byParent.set(i.ParentId, [...(byParent.get(i.ParentId) ?? []), i.Id]);
+    }
+    const full = (id: string) => list.find((i) => i.Id === id || i.Id === `sha256:${id}` || i.Id.startsWith(`sha256:${id}`))?.Id;
+    const found: string[] = [];
+    const queue = ids.map(full).filter((id): id is string => id !== undefined);
+    while (queue.length > 0) {
+      for (const child of byParent.get(queue.shift()!) ?? []) {
+        if (found.includes(child)) continue;
+        found.push(child);
+        queue.push(child);
+      }
+    }
+    return found.reverse();
+  }
+
   async tagImage(ref: string, repo: string, tag: string): Promise<void> {
     await this.docker.getImage(ref).tag({ repo, tag });
   }
@@ -568,7 +597,7 @@ export class DockerEngine {
   /** Streams a container's output line by line; resolves when it ends. Returns a stop function through `onStop`. */
   async streamLogs(id: string, p: LogStreamParams, signal?: AbortSignal): Promise<void> {
     const c = this.docker.getContainer(id);
-    const raw = (await c.logs({ follow: p.follow as true, stdout: true, stderr: true, tail: p.tail, timestamps: false })) as unknown;
+    const raw = (await c.logs({ follow: p.follow as true, stdout: true, stderr: true, tail: p.tail, timestamps: p.timestamps === true, ...(p.since !== undefined ? { since: p.since } : {}) })) as unknown;
     const lineSplitter = (kind: 'stdout' | 'stderr') => {
       let buf = '';
       const out = new PassThrough();
