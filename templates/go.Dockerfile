@@ -9,7 +9,7 @@ COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -o /out/app .
 
 FROM ${BERTH_IMAGE_BASE}
-RUN useradd --system --uid 10001 --no-create-home app
+RUN useradd --uid 10001 --no-create-home --no-log-init app
 USER app
 ENV PORT={{PORT}}
 EXPOSE {{PORT}}

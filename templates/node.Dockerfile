@@ -4,7 +4,7 @@
 ARG BERTH_IMAGE_NODE={{IMAGE}}
 FROM ${BERTH_IMAGE_NODE}
 WORKDIR /app
-RUN useradd --system --uid 10001 --home-dir /app app && chown app /app
+RUN useradd --uid 10001 --home-dir /app --no-create-home --no-log-init app && chown app /app
 USER app
 ENV HOME=/app PORT={{PORT}} npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 EXPOSE {{PORT}}

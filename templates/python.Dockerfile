@@ -3,7 +3,7 @@
 ARG BERTH_IMAGE_PYTHON={{IMAGE}}
 FROM ${BERTH_IMAGE_PYTHON}
 WORKDIR /app
-RUN useradd --system --uid 10001 --home-dir /app app && chown app /app
+RUN useradd --uid 10001 --home-dir /app --no-create-home --no-log-init app && chown app /app
 USER app
 ENV HOME=/app PORT={{PORT}} PYTHONUNBUFFERED=1 VIRTUAL_ENV=/app/.venv PATH=/app/.venv/bin:$PATH
 EXPOSE {{PORT}}

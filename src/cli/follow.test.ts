@@ -49,6 +49,17 @@ describe('followDeploy', () => {
     expect(r.code).toBe(EXIT_CODES.failed);
   });
 
+  it('ends a deploy that went live with the release it became', async () => {
+    const out: string[] = [];
+    const ctx = { out: (t: string) => out.push(t), err: () => undefined } as unknown as CliContext;
+    const c = {
+      stream: async (_p: string, _q: unknown, onEvent: (e: SseEvent) => void) => onEvent({ event: 'end', data: { status: 'running', reason: null, urls: [] } }),
+      request: async (_m: string, path: string) => (path === '/api/v1/deployments/7' ? { id: 7, release: 3 } : {}),
+    } as unknown as ApiClient;
+    await followDeploy(ctx, c, { app: 'shop', deployment: { id: 7, status: 'pending', reason: null } }, { since: Date.now(), verb: 'deploy', done: 'deployed' });
+    expect(out.join('\n')).toMatch(/=====> shop deployed in [\d.]+s: release v3 is live/);
+  });
+
   it('prints the URLs of a deploy that went live', async () => {
     const r = await follow([{ event: 'end', data: { status: 'running', reason: null, urls: ['http://shop.localhost'] } }]);
     expect(r.code).toBe(0);

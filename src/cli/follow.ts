@@ -32,10 +32,18 @@ export async function followDeploy(ctx: CliContext, client: ApiClient, started: 
   const end = seen.end;
   if (!end) throw Unavailable(`the server went away; the deploy's outcome is unknown: see \`berth deployments ${started.app}\``, { hint: `${o.verb} #${id} may be live or not; once the server is back, \`berth deployments ${started.app}\` tells` });
   const urls = end.urls ?? (await client.request<{ urls: string[] }>('GET', `/api/v1/apps/${encodeURIComponent(started.app)}`)).urls;
-  if (o.json) ctx.out(JSON.stringify({ app: started.app, deployment: id, status: end.status, reason: end.reason, urls }, null, 2));
+  // The release (vN) it put live: what `berth releases` and `berth status` name it by.
+  const release = end.status === 'running' ? await releaseOf(client, id) : null;
+  if (o.json) ctx.out(JSON.stringify({ app: started.app, deployment: id, release, status: end.status, reason: end.reason, urls }, null, 2));
   if (end.status !== 'running') throw Failed(`${o.verb} #${id} of ${started.app} failed: ${end.reason ?? end.status}`);
   if (!o.json) {
-    ctx.out(`\n=====> ${started.app} ${o.done} in ${((Date.now() - o.since) / 1000).toFixed(1)}s`);
+    ctx.out(`\n=====> ${started.app} ${o.done} in ${((Date.now() - o.since) / 1000).toFixed(1)}s${release ? `: release v${release} is live` : ''}`);
     for (const u of urls) ctx.out(`       ${u}`);
   }
+}
+
+/** The release a deployment put live; null when the server does not say (an older server). */
+async function releaseOf(client: ApiClient, id: number): Promise<number | null> {
+  const d = await client.request<{ release?: number | null }>('GET', `/api/v1/deployments/${id}`).catch(() => ({ release: null }));
+  return typeof d.release === 'number' ? d.release : null;
 }

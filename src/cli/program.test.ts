@@ -21,3 +21,34 @@ describe('the CLI loads only the module of the command it runs', () => {
     expect(await names(['--version'])).toEqual([]);
   });
 });
+
+describe('errors under --json', () => {
+  it('are one JSON object on standard error, shaped like the API’s', async () => {
+    const { reportError, jsonWanted } = await import('./program.js');
+    const { NotFound } = await import('../errors.js');
+    const lines: string[] = [];
+    const code = reportError(NotFound('app shop not found', { hint: 'berth apps lists them' }), { err: (t) => lines.push(t) }, true);
+    expect(code).toBe(3);
+    expect(JSON.parse(lines.join(''))).toEqual({ error: { code: 'not_found', message: 'app shop not found', hint: 'berth apps lists them' } });
+    expect(jsonWanted(['status', 'shop', '--json'])).toBe(true);
+    expect(jsonWanted(['run', 'shop', '--', 'tool', '--json'])).toBe(false);
+  });
+});
+
+describe('berth run passes everything after the app to the command', () => {
+  it.each([
+    [['run', 'shop', 'node', '-v'], ['node', '-v']],
+    [['run', 'shop', 'ls', '-la', '--json'], ['ls', '-la', '--json']],
+    [['run', 'shop', '--', 'node', '--version'], ['node', '--version']],
+    [['run', 'shop', 'echo', '--', 'x'], ['echo', '--', 'x']],
+  ])('berth %j', async (args, command) => {
+    const program = await buildProgram(ctx, args);
+    let got: unknown;
+    program.commands.find((c) => c.name() === 'run')!.action((app: string, cmd: string[]) => {
+      got = [app, cmd];
+    });
+    const { withRunSeparator } = await import('./infer-app.js');
+    await program.parseAsync(withRunSeparator(program, args), { from: 'user' });
+    expect(got).toEqual(['shop', command]);
+  });
+});

@@ -5,7 +5,10 @@ import { BerthError, type ErrorCode } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ApiClient } from './client.js';
 import { serverToken, serverUrl, type CliContext, type HostOps } from './context.js';
+import { folderApp } from './folder-app.js';
+import { appSlot, withApp, withRunSeparator } from './infer-app.js';
 import { sanitizeTerminal } from './output.js';
+import { Cancelled } from './prompt.js';
 
 export const EXIT_CODES: Record<ErrorCode | 'internal', number> = {
   failed: 1,
@@ -52,11 +55,18 @@ export const COMMAND_NAMES = COMMANDS.flatMap((c) => c.names);
 
 /** The program with the subcommand `args` names (all of them when it names none we know). */
 export async function buildProgram(ctx: CliContext, args: string[] = []): Promise<Command> {
+  const json = jsonWanted(args);
   const program = new Command('berth')
     .description('Berth: deploy source code to routed, health-checked containers on your own server')
     .version(VERSION, '-v, --version', 'print the version')
-    .showHelpAfterError('(run `berth --help` for the commands)')
-    .configureOutput({ writeOut: (s) => ctx.out(s.replace(/\n$/, '')), writeErr: (s) => ctx.err(s.replace(/\n$/, '')) })
+    .showHelpAfterError(json ? false : '(run `berth --help` for the commands)')
+    .configureOutput({
+      writeOut: (s) => ctx.out(s.replace(/\n$/, '')),
+      writeErr: (s) => ctx.err(s.replace(/\n$/, '')),
+      // Usage mistakes under --json are JSON too, like every other error.
+      outputError: (s, write) => write(json ? jsonError('invalid', s.replace(/^error: /, '').trim()) : s),
+    })
+    .addHelpText('after', HELP_AFTER)
     .exitOverride();
   const name = args.find((a) => !a.startsWith('-'));
   const one = COMMANDS.find((c) => name !== undefined && c.names.includes(name));
@@ -66,6 +76,21 @@ export async function buildProgram(ctx: CliContext, args: string[] = []): Promis
   for (const register of registers.flat()) register(program, ctx);
   return program;
 }
+
+const HELP_AFTER = `
+In a folder whose berth.yml names the app (name:, owner:), commands that take an APP use it when
+it is left out: \`berth logs\`, \`berth config set K=V\`, \`berth run -- node -v\`. destroy always needs the name.
+With --json, results are JSON on standard output and errors are {"error":{"code","message","hint"}}
+on standard error; the exit code tells which (0 ok, 1 failed, 2 invalid, 3 not found, 4 conflict,
+5 unavailable, 6 not allowed, 7 rate limited, 130 cancelled).`;
+
+/** Whether the command line asks for JSON (before any `--`, after which words are a command's). */
+export function jsonWanted(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
+const jsonError = (code: string, message: string, hint?: string) => JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } });
 
 /** Runs the CLI; sets process.exitCode rather than exiting, so streams flush. */
 export async function runCli(argv: string[], ops: HostOps): Promise<void> {
@@ -78,11 +103,18 @@ export async function runCli(argv: string[], ops: HostOps): Promise<void> {
     err: (t) => process.stderr.write(`${sanitizeTerminal(t)}\n`),
     ops,
   };
-  if (argv.slice(2).find((a) => !a.startsWith('-')) !== 'server') quietOnClosedPipe();
+  const args = argv.slice(2);
+  if (args.find((a) => !a.startsWith('-')) !== 'server') quietOnClosedPipe();
+  const json = jsonWanted(args);
   try {
-    await (await buildProgram(ctx, argv.slice(2))).parseAsync(argv);
+    const program = await buildProgram(ctx, args);
+    // Plain `berth`: what it can do, and no error.
+    if (args.length === 0) return program.outputHelp();
+    const slot = appSlot(program, args);
+    const app = slot === undefined ? undefined : await folderApp(process.cwd());
+    await program.parseAsync(withRunSeparator(program, app === undefined ? args : withApp(args, slot, app)), { from: 'user' });
   } catch (e) {
-    process.exitCode = reportError(e, ctx);
+    process.exitCode = reportError(e, ctx, json);
   }
 }
 
@@ -101,17 +133,26 @@ export function quietOnClosedPipe(): void {
   }
 }
 
-/** The CLI's one place that prints errors; returns the exit code. */
-export function reportError(e: unknown, ctx: Pick<CliContext, 'err'>): number {
+/**
+ * The CLI's one place that prints errors; returns the exit code. Under --json the error is one
+ * line of JSON on standard error, shaped like the API's: {"error":{"code","message","hint"}}.
+ */
+export function reportError(e: unknown, ctx: Pick<CliContext, 'err'>, json = false): number {
   if (e instanceof CommanderError) {
     // Commander has already printed help, the version, or its usage message.
     return e.exitCode === 0 ? 0 : 2;
   }
-  if (e instanceof BerthError) {
-    ctx.err(`error: ${e.message}`);
-    if (e.hint) ctx.err(`hint: ${e.hint}`);
-    return EXIT_CODES[e.code];
+  const { code, message, hint, exit } =
+    e instanceof BerthError
+      ? { code: e.code, message: e.message, hint: e.hint, exit: EXIT_CODES[e.code] }
+      : e instanceof Cancelled
+        ? { code: 'cancelled', message: 'cancelled; nothing was changed', hint: undefined, exit: 130 }
+        : { code: 'internal', message: e instanceof Error ? e.message : String(e), hint: undefined, exit: EXIT_CODES.internal };
+  if (json) {
+    ctx.err(jsonError(code, message, hint));
+  } else {
+    ctx.err(`error: ${message}`);
+    if (hint) ctx.err(`hint: ${hint}`);
   }
-  ctx.err(`error: ${e instanceof Error ? e.message : String(e)}`);
-  return EXIT_CODES.internal;
+  return exit;
 }

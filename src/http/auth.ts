@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../domain/context.js';
 import { checkCsrf, SESSION_COOKIE, sessionPrincipal } from '../domain/users/sessions.js';
 import { authenticate, mayWrite, type Principal } from '../domain/users/tokens.js';
+import { auditAction } from '../domain/audit/describe-action.js';
 import { Forbidden, RateLimited, Unauthorized, isBerthError } from '../errors.js';
 
 declare module 'fastify' {
@@ -118,12 +119,12 @@ export function installAuth(app: FastifyInstance, deps: Deps): FailureLimiter {
     if (!readOnly && !req.routeOptions.config.viewerMay && !mayWrite(principal.user.role)) throw Forbidden(`${principal.user.name} is a viewer and may only read`);
   });
   // The audit log: every change attempted by an authenticated caller, with its outcome. Only
-  // the method and route are kept: bodies (config values, tokens) never are.
+  // the method and the concrete path are kept (not the route template: which token, which
+  // user); bodies (config values, tokens) never are. `berth audit` shows them in words.
   app.addHook('onResponse', async (req, reply) => {
     if (!req.principal || req.method === 'GET' || req.method === 'HEAD') return;
-    const route = req.routeOptions.url ?? req.url.split('?')[0]!;
     const appName = (req.params as { app?: unknown } | undefined)?.app;
-    deps.db.audit.add({ user: req.principal.user.name, action: `${req.method} ${route}`, app: typeof appName === 'string' ? appName.slice(0, 100) : null, status: reply.statusCode });
+    deps.db.audit.add({ user: req.principal.user.name, action: auditAction(req.method, req.url), app: typeof appName === 'string' ? appName.slice(0, 100) : null, status: reply.statusCode });
   });
   return limiter;
 }

@@ -21,6 +21,7 @@ export const Deployment = Type.Object({
   processes: Type.Record(Type.String(), Type.String(), { description: "process type -> command ('' = the image's CMD)" }),
   createdAt: Type.String(),
   updatedAt: Type.String(),
+  release: Type.Optional(Nullable(Type.Integer({ description: 'the release (vN, per app) this deployment put live; null while under way, after a failure, or once a restart took it over' }))),
 });
 
 export const Build = Type.Object({
@@ -32,6 +33,10 @@ export const Build = Type.Object({
   error: Nullable(Type.String()),
   createdAt: Type.String(),
   finishedAt: Nullable(Type.String()),
+  deploymentId: Type.Optional(Nullable(Type.Integer({ description: 'the deployment this build was made for' }))),
+  deployStatus: Type.Optional(Nullable(Type.String({ description: "that deployment's status: a build can succeed and its deploy fail" }))),
+  deployReason: Type.Optional(Nullable(Type.String())),
+  release: Type.Optional(Nullable(Type.Integer({ description: 'the release (vN) the deploy made, if it went live' }))),
 });
 
 export const HealthCheck = Type.Object({
@@ -45,7 +50,7 @@ export const HealthCheck = Type.Object({
 export const AppView = Type.Object({
   name: Type.String(),
   owner: Type.String(),
-  status: Type.String({ description: 'new | deploying | running (something of the current release runs: a web container when it has web processes) | crashed (its containers are down) | failed | stopped (nothing runs on purpose, e.g. scaled to web=0) | unknown (Docker did not answer)' }),
+  status: Type.String({ description: 'new | deploying | running (something of the current release runs: a web container when it has web processes) | crashed (its containers are down, or crash-looping: restarted 3 times within 2 minutes) | failed | stopped (nothing runs on purpose, e.g. scaled to web=0; never crashed) | unknown (Docker did not answer)' }),
   urls: Type.Array(Type.String()),
   port: Nullable(Type.Integer()),
   healthcheck: HealthCheck,

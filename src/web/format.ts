@@ -32,3 +32,25 @@ export function field(form: FormData, name: string): string {
   const v = form.get(name);
   return typeof v === 'string' ? v : '';
 }
+
+/**
+ * The server's message without the owner the user never typed: a new app without an owner
+ * belongs to `default`, and "default/shop" reads as a name they did not choose.
+ */
+export function withoutOwner(message: string, owner: string): string {
+  const escaped = owner.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return message.replace(new RegExp(`(^|[\\s'"“(])${escaped}/(?=\\S)`, 'g'), '$1');
+}
+
+/** "a, b ,,c" -> ['a', 'b', 'c']: a comma-separated form field as a list. */
+export const list = (text: string): string[] =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/**
+ * An app or owner name as an HTML `pattern` (2-30 lowercase letters, digits and dashes). Browsers
+ * compile patterns with the `v` flag, where a bare `-` in a class is a syntax error: escaped.
+ */
+export const NAME_PATTERN = '[a-z][a-z0-9\\-]{0,28}[a-z0-9]';

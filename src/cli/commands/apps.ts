@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { execFile } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
-import { Invalid } from '../../errors.js';
+import { Invalid, NotFound } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { ago, table } from '../output.js';
 
@@ -12,6 +12,8 @@ interface Deployment {
   reason: string | null;
   image: string | null;
   createdAt: string;
+  /** The release (vN) this deployment put live, if any. */
+  release?: number | null;
 }
 interface AppView {
   name: string;
@@ -72,7 +74,7 @@ export function registerApps(program: Command, ctx: CliContext): void {
         `status:     ${a.status}`,
         `proxy:      ${proxy}`,
         `urls:       ${a.urls.join('\n            ')}`,
-        `release:    ${d ? `deployment #${d.id}, ${d.image ?? '-'}, deployed ${ago(d.createdAt)}` : 'none'}`,
+        `release:    ${d ? `${d.release ? `v${d.release}, ` : ''}deployed ${ago(d.createdAt)} (deploy #${d.id}, image ${d.image ?? '-'})` : 'none'}`,
       ];
       const last = a.latestDeployment;
       if (last && last.id !== d?.id) lines.push(`last deploy: #${last.id} ${last.status}${last.reason ? `: ${last.reason}` : ''}`);
@@ -90,13 +92,13 @@ export function registerApps(program: Command, ctx: CliContext): void {
     .action(async (name: string, o: { json?: boolean }) => {
       const list = await ctx.client().request<Deployment[]>('GET', path(name, '/deployments'));
       if (o.json) return ctx.out(JSON.stringify(list, null, 2));
-      ctx.out(table(['ID', 'STATUS', 'CREATED', 'IMAGE', 'REASON'], list.map((d) => [d.id, d.status, ago(d.createdAt), d.image, d.reason])));
+      ctx.out(table(['ID', 'RELEASE', 'STATUS', 'CREATED', 'IMAGE', 'REASON'], list.map((d) => [d.id, d.release ? `v${d.release}` : '-', d.status, ago(d.createdAt), d.image, d.reason])));
     });
 
   program
     .command('destroy')
     .description('remove an app: its containers, images, routes and records')
-    .argument('<app>')
+    .argument('<app>', "the app's name, always typed: never taken from the folder's berth.yml")
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (name: string, o: { yes?: boolean }) => {
       if (!o.yes) {
@@ -114,9 +116,12 @@ export function registerApps(program: Command, ctx: CliContext): void {
     .command('open')
     .description("print an app's URL and open it in a browser when one is available")
     .argument('<app>')
-    .action(async (name: string) => {
+    .option('--json', 'print the URLs as JSON (opens nothing)')
+    .action(async (name: string, o: { json?: boolean }) => {
       const a = await ctx.client().request<AppView>('GET', path(name));
-      const url = a.urls[0]!;
+      if (o.json) return ctx.out(JSON.stringify({ app: a.name, owner: a.owner, url: a.urls[0] ?? null, urls: a.urls }, null, 2));
+      const url = a.urls[0];
+      if (!url) throw NotFound(`${a.name} has no URL`, { hint: 'an app with a web process gets one when it is deployed' });
       ctx.out(url);
       if (process.stdout.isTTY && process.env.DISPLAY) execFile('xdg-open', [url], () => undefined);
     });

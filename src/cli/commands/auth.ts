@@ -2,53 +2,41 @@
 import type { Command } from 'commander';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import { describeAction } from '../../domain/audit/describe-action.js';
 import { Invalid } from '../../errors.js';
 import { ApiClient } from '../client.js';
 import type { TokenView } from '../../domain/users/tokens.js';
 import { configFile, readCliConfig, type CliContext } from '../context.js';
 import { ago, table } from '../output.js';
-
-/** One line from standard input, prompting on a terminal (the secret is not echoed). */
-export async function readSecret(prompt: string): Promise<string> {
-  const tty = process.stdin.isTTY;
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: tty });
-  if (tty) {
-    // Echo nothing but the prompt while the secret is typed.
-    const write = (rl as unknown as { _writeToOutput: (s: string) => void });
-    const orig = write._writeToOutput.bind(rl);
-    write._writeToOutput = (s: string) => orig(s.startsWith(prompt) ? prompt : '');
-  }
-  const line = await rl.question(tty ? prompt : '');
-  rl.close();
-  if (tty) process.stderr.write('\n');
-  return line.trim();
-}
+import { readSecret } from '../prompt.js';
 
 export function registerAuth(program: Command, ctx: CliContext): void {
   program
     .command('login')
     .description("store a Berth server's URL and an API token in your config (0600)")
     .argument('<url>', 'e.g. http://127.0.0.1:7070')
-    .option('--token <token>', 'the token (default: read from standard input)')
-    .action(async (url: string, o: { token?: string }) => {
+    .option('--token <token>', 'the token (default: asked for on the terminal, not echoed)')
+    .option('--token-stdin', 'read the token from standard input, e.g. from a file or a secret store')
+    .option('--json', 'print JSON')
+    .action(async (url: string, o: { token?: string; tokenStdin?: boolean; json?: boolean }) => {
       if (!/^https?:\/\/[^\s]+$/.test(url)) throw Invalid(`${JSON.stringify(url)} is not an http(s) URL`);
-      const token = o.token ?? (await readSecret('API token: '));
+      const token = o.token ?? (await readSecret({ prompt: 'API token: ', fromStdin: o.tokenStdin ?? false, what: 'token', options: '--token TOKEN, or --token-stdin with the token on standard input' }));
       if (!token) throw Invalid('no token given');
       const me = await new ApiClient(url, token).request<{ user: string; role: string }>('GET', '/api/v1/whoami');
       const file = configFile();
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       writeFileSync(file, `${JSON.stringify({ ...readCliConfig(), url, token }, null, 2)}\n`, { mode: 0o600 });
       chmodSync(file, 0o600);
-      ctx.out(`logged in to ${url} as ${me.user} (${me.role}); saved to ${file}`);
+      ctx.out(o.json ? JSON.stringify({ url, user: me.user, role: me.role, config: file }, null, 2) : `logged in to ${url} as ${me.user} (${me.role}); saved to ${file}`);
     });
 
   program
     .command('whoami')
     .description('the user your token belongs to')
-    .action(async () => {
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
       const me = await ctx.client().request<{ user: string; role: string }>('GET', '/api/v1/whoami');
-      ctx.out(`${me.user} (${me.role})`);
+      ctx.out(o.json ? JSON.stringify(me, null, 2) : `${me.user} (${me.role})`);
     });
 
   const tokens = program.command('tokens').description('your API tokens');
@@ -83,6 +71,13 @@ export function registerAuth(program: Command, ctx: CliContext): void {
     });
 }
 
+/** An HTTP status as an outcome a reader of the audit log understands. */
+export function outcome(status: number): string {
+  if (status < 300) return 'ok';
+  if (status === 401 || status === 403) return `refused (${status})`;
+  return `failed (${status})`;
+}
+
 export function registerAudit(program: Command, ctx: CliContext): void {
   program
     .command('audit')
@@ -94,6 +89,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       const rows = await ctx.client().request<{ at: string; user: string; action: string; app: string | null; status: number }[]>('GET', '/api/v1/audit', {
         query: { app: o.app, limit: Number(o.limit) },
       });
-      ctx.out(o.json ? JSON.stringify(rows, null, 2) : table(['WHEN', 'USER', 'ACTION', 'APP', 'STATUS'], rows.map((r) => [ago(r.at), r.user, r.action, r.app, r.status])));
+      if (o.json) return ctx.out(JSON.stringify(rows.map((r) => ({ ...r, description: describeAction(r.action) })), null, 2));
+      ctx.out(table(['WHEN', 'USER', 'ACTION', 'APP', 'RESULT'], rows.map((r) => [ago(r.at), r.user, describeAction(r.action), r.app, outcome(r.status)])));
     });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nameFrom, plainTopLevel } from './deploy.js';
+import { nameFrom, plainTopLevel, skippedText } from './deploy.js';
 
 describe('plainTopLevel', () => {
   it('reads plain identity lines and ignores the rest', () => {
@@ -18,4 +18,11 @@ describe('nameFrom', () => {
     ['42things', 'things'],
     ['x'.repeat(40), 'x'.repeat(30)],
   ])('turns %j into %j', (text, name) => expect(nameFrom(text)).toBe(name));
+});
+
+describe('skippedText', () => {
+  it('names a few of the paths left out by default and counts the rest', () => {
+    expect(skippedText(['node_modules/'])).toBe('node_modules/');
+    expect(skippedText(['a/', 'b/', 'c/', 'd/', 'e/', 'f/'])).toBe('a/, b/, c/, d/ and 2 more');
+  });
 });

@@ -5,10 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { validateAppName, validateOwnerName } from '../../domain/apps/names.js';
-import { Invalid } from '../../errors.js';
+import { BerthError, Failed, Invalid } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { followDeploy, type Started } from '../follow.js';
-import { packDirectory } from '../pack.js';
+import type { ApiClient } from '../client.js';
+import { humanBytes, packDirectory } from '../pack.js';
 
 interface DeployOpts {
   app?: string;
@@ -109,7 +110,10 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
         const [manifest, packed] = await Promise.all([manifestIdentity(dir), packDirectory(dir)]);
         const name = o.app ?? manifest.name ?? nameFrom(basename(dir));
         try {
-          if (!o.json) ctx.out(`-----> uploading ${packed.files} files (${(packed.bytes / 1024).toFixed(0)} KiB) from ${dir}`);
+          if (!o.json) {
+            ctx.out(`-----> uploading ${packed.files} files (${humanBytes(packed.bytes)}) from ${dir}`);
+            if (packed.skipped.length > 0) ctx.out(`       left out: ${skippedText(packed.skipped)} (Berth's defaults; a \`!name\` line in .dockerignore sends one)`);
+          }
           const owner = o.owner ?? manifest.owner;
           const ref = owner ? `${owner}/${name}` : name;
           res = await client.request<Started>('POST', `/api/v1/apps/${encodeURIComponent(ref)}/deploys/upload`, {
@@ -126,6 +130,29 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
         else ctx.out(`deploy #${res.deployment.id} of ${res.app} started; follow it with: berth status ${res.app}`);
         return;
       }
-      await followDeploy(ctx, client, res, { json: o.json, since: started, verb: 'deploy', done: 'deployed' });
+      try {
+        await followDeploy(ctx, client, res, { json: o.json, since: started, verb: 'deploy', done: 'deployed' });
+      } catch (e) {
+        throw await explainFirstFailure(client, res.app, e);
+      }
     });
+}
+
+/** At most a few of the paths left out by default, e.g. `node_modules/, .venv/ and 3 more`. */
+export function skippedText(paths: string[], shown = 4): string {
+  const head = paths.slice(0, shown).join(', ');
+  return paths.length > shown ? `${head} and ${paths.length - shown} more` : head;
+}
+
+/**
+ * A failed deploy of an app that has never run: the app exists now (the deploy created it),
+ * listed as not deployed with its last deploy failed. The error says so, and what to do next.
+ */
+async function explainFirstFailure(client: ApiClient, app: string, e: unknown): Promise<unknown> {
+  if (!(e instanceof BerthError) || e.code !== 'failed') return e;
+  const view = await client.request<{ currentDeployment: unknown }>('GET', `/api/v1/apps/${encodeURIComponent(app)}`).catch(() => undefined);
+  if (!view || view.currentDeployment !== null) return e;
+  return Failed(e.message, {
+    hint: `${app} exists but runs nothing: it has no release yet. Fix the cause above and run \`berth deploy\` again (the app keeps its name and config), or remove it: \`berth destroy ${app}\``,
+  });
 }

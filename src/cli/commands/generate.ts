@@ -16,10 +16,11 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .option('--write', 'write the files into the directory instead of printing them')
     .action(async (dirArg: string, o: { compose?: boolean; write?: boolean }) => {
       // Loaded on demand: only this command needs the detector and the schema validator.
-      const [{ detectStack }, { loadTemplates }, { appFolder, folderFiles, readManifest }] = await Promise.all([
+      const [{ detectStack }, { loadTemplates }, { appFolder, folderFiles, readManifest }, { composeFile }] = await Promise.all([
         import('../../domain/stacks/detect.js'),
         import('../../domain/stacks/templates.js'),
         import('../../domain/source/source.js'),
+        import('../../domain/stacks/compose.js'),
       ]);
       const top = resolve(dirArg);
       if (!existsSync(top)) throw Invalid(`directory ${top} does not exist`);
@@ -30,7 +31,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
       const plan = detectStack(folderFiles(dir), templates, { images: loadConfig(process.env).images, runtime: manifest?.runtime, start: manifest?.start, build: manifest?.build, port });
       for (const n of plan.notes) ctx.err(`note: ${n}`);
       const name = manifest?.name ?? basename(top).toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-      const compose = templates.compose.replaceAll('{{NAME}}', name).replaceAll('{{PORT}}', String(port));
+      const compose = composeFile(templates.compose, { name, port, dockerfile: plan.dockerfile ?? readFileSync(join(dir, 'Dockerfile'), 'utf8') });
       const files: [string, string][] = [];
       if (plan.dockerfile) files.push(['Dockerfile', plan.dockerfile]);
       else ctx.err(`${join(dir, 'Dockerfile')} exists: Berth builds with it as it is`);

@@ -1,6 +1,6 @@
 // `berth scale` and `berth ps`.
 import type { Command } from 'commander';
-import type { PsRow } from '../../domain/processes/scale.js';
+import type { FormationRow, PsRow } from '../../domain/processes/scale.js';
 import { Invalid } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { ago, table } from '../output.js';
@@ -10,18 +10,29 @@ const mib = (b: number | null) => (b === null ? '-' : `${(b / 1024 / 1024).toFix
 export function registerProcesses(program: Command, ctx: CliContext): void {
   program
     .command('scale')
-    .description('set how many containers run per process type, e.g. berth scale shop web=3 worker=1')
+    .description('show the formation (berth scale shop), or set how many containers run per process type (berth scale shop web=3 worker=1)')
     .argument('<app>')
-    .argument('<counts...>', 'TYPE=COUNT pairs')
-    .action(async (app: string, counts: string[]) => {
+    .argument('[counts...]', 'TYPE=COUNT pairs; none: show the formation')
+    .option('--json', 'print JSON')
+    .action(async (app: string, counts: string[], o: { json?: boolean }) => {
       const formation: Record<string, number> = {};
       for (const c of counts) {
         const m = /^([a-z][a-z0-9_-]*)=(\d+)$/.exec(c);
         if (!m) throw Invalid(`expected TYPE=COUNT such as web=3, got ${JSON.stringify(c)}`);
         formation[m[1]!] = Number(m[2]);
       }
-      const r = await ctx.client().request<{ formation: Record<string, number> }>('POST', `/api/v1/apps/${encodeURIComponent(app)}/scale`, { json: { formation } });
-      ctx.out(`${app} now runs ${Object.entries(r.formation).map(([t, n]) => `${t}=${n}`).join(' ')}`);
+      const client = ctx.client();
+      if (counts.length === 0) {
+        const rows = await client.request<FormationRow[]>('GET', `/api/v1/apps/${encodeURIComponent(app)}/formation`);
+        if (o.json) return ctx.out(JSON.stringify(rows, null, 2));
+        if (rows.length === 0) return ctx.out(`${app} has no processes yet: deploy it first (berth deploy --app ${app})`);
+        return ctx.out(table(['TYPE', 'QUANTITY', 'COMMAND'], rows.map((r) => [r.type, r.quantity, r.command ?? "(the image's CMD)"])));
+      }
+      const r = await client.request<{ formation: Record<string, number>; applied: boolean; processes: FormationRow[] }>('POST', `/api/v1/apps/${encodeURIComponent(app)}/scale`, { json: { formation } });
+      if (o.json) return ctx.out(JSON.stringify(r, null, 2));
+      const asked = Object.entries(formation).map(([t, n]) => `${t}=${n}`).join(' ');
+      if (!r.applied) return ctx.out(`recorded ${asked} for ${app}: it has no running release yet, so this applies at its next deploy`);
+      ctx.out(`${app} now runs ${r.processes.map((p) => `${p.type}=${p.quantity}`).join(' ')}`);
     });
 
   program

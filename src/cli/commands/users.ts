@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Invalid } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { ago, table } from '../output.js';
-import { readSecret } from './auth.js';
+import { readSecret } from '../prompt.js';
 
 export function registerUsers(program: Command, ctx: CliContext): void {
   const users = program.command('users').description('users (admins only)');
@@ -35,11 +35,12 @@ export function registerUsers(program: Command, ctx: CliContext): void {
     });
   users
     .command('passwd')
-    .description("set a user's dashboard password (yours, or anyone's as an admin), read from standard input; ends their sessions")
+    .description("set a user's dashboard password (yours, or anyone's as an admin), asked for on the terminal; ends their sessions")
     .argument('<name>')
+    .option('--password-stdin', 'read the password from standard input instead of asking')
     .option('--remove', 'remove the password: the user logs in with a token only')
-    .action(async (name: string, o: { remove?: boolean }) => {
-      const password = o.remove ? null : await readSecret('New password: ');
+    .action(async (name: string, o: { remove?: boolean; passwordStdin?: boolean }) => {
+      const password = o.remove ? null : await readSecret({ prompt: 'New password: ', fromStdin: o.passwordStdin ?? false, what: 'password', options: '--password-stdin with the password on standard input', confirm: 'Once more: ' });
       if (password === '') throw Invalid('no password given');
       await ctx.client().request('PUT', `/api/v1/users/${encodeURIComponent(name)}/password`, { json: { password } });
       ctx.out(o.remove ? `removed the password of ${name}` : `set the password of ${name}`);

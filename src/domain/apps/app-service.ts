@@ -6,10 +6,13 @@ import { logKey } from '../deploys/deploy-source.js';
 import { imageRepo, removeContainers } from '../deploys/cleanup.js';
 import { checkAppQuota } from '../owners/quotas.js';
 import { removeAppRepo } from '../pipelines/app-repos.js';
+import { exitedOutputKey } from '../processes/app-logs.js';
+import { isCrashLooping } from '../processes/crash-loop.js';
 import { syncRoutes } from '../routing/sync-routes.js';
 import { resolveHealthCheck, type HealthCheck } from './manifest.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from './names.js';
 import { appHosts, appUrls } from './urls.js';
+import { deploymentView } from '../deploys/deployment-view.js';
 
 export interface AppView {
   name: string;
@@ -94,7 +97,12 @@ export type AppStatus = 'new' | 'deploying' | 'running' | 'crashed' | 'failed' |
 export interface LiveContainer {
   state: string;
   process: string;
+  /** Restarted again and again of late (see isCrashLooping): up now, but only between crashes. */
+  looping?: boolean;
 }
+
+/** Up, and not merely between two crashes of a crash loop. */
+const isUp = (c: LiveContainer | undefined): boolean => c?.state === 'running' && c.looping !== true;
 
 export interface StatusFacts {
   current: Pick<DeploymentRow, 'status' | 'containers' | 'processes'> | null;
@@ -119,14 +127,23 @@ export function deriveStatus(f: StatusFacts): AppStatus {
   const mine = current.containers.map((id) => f.live!.get(id));
   // A container Docker no longer has counts as a web process that is down: nothing serves from it.
   const web = mine.filter((c) => c === undefined || c.process === 'web');
-  if (web.length > 0) return web.some((c) => c?.state === 'running') ? 'running' : 'crashed';
+  if (web.length > 0) return web.some(isUp) ? 'running' : 'crashed';
   // No web container: scaled to web=0 on purpose (or nothing at all left) is stopped, not crashed.
   if (mine.length === 0 || (current.processes.web !== undefined && f.formation.web === 0)) return 'stopped';
   // A release without web processes (workers only) runs while one of them does.
-  return mine.some((c) => c?.state === 'running') ? 'running' : 'crashed';
+  return mine.some(isUp) ? 'running' : 'crashed';
 }
 
 const liveOf = (i: { state: string; labels: Record<string, string> }): LiveContainer => ({ state: i.state, process: i.labels[LABELS.process] ?? 'web' });
+
+/** The current release's containers as Docker has them, each marked when it is crash-looping. */
+function liveOfCurrent(deps: Deps, containers: string[], live: ReadonlyMap<string, LiveContainer> | null): ReadonlyMap<string, LiveContainer> | null {
+  if (!live) return null;
+  return new Map(containers.flatMap((id) => {
+    const c = live.get(id);
+    return c ? [[id, { ...c, looping: c.state === 'running' && isCrashLooping(deps, id) }] as const] : [];
+  }));
+}
 
 /** The app as its rows say, with the status `live` (see deriveStatus) gives. */
 function viewOf(deps: Deps, app: AppRow, live: ReadonlyMap<string, LiveContainer> | null): AppView {
@@ -135,13 +152,14 @@ function viewOf(deps: Deps, app: AppRow, live: ReadonlyMap<string, LiveContainer
   return {
     name: app.name,
     owner: app.owner,
-    status: deriveStatus({ current, latest, formation: app.formation, live }),
+    status: deriveStatus({ current, latest, formation: app.formation, live: current ? liveOfCurrent(deps, current.containers, live) : live }),
     urls: appUrls(app, deps.config),
     port: current?.port ?? app.port,
     healthcheck: resolveHealthCheck(app.healthcheck),
     domains: app.domains,
-    currentDeployment: current,
-    latestDeployment: latest,
+    // With the release (vN) each put live: what users name what runs by.
+    currentDeployment: current && deploymentView(deps.db, current),
+    latestDeployment: latest && deploymentView(deps.db, latest),
     createdAt: app.createdAt,
     updatedAt: app.updatedAt,
   };
@@ -206,7 +224,10 @@ export async function destroyApp(deps: Deps, name: string): Promise<void> {
       if (img.tags.length === 0) images.add(img.id);
     }
     for (const img of images) await deps.docker.removeImage(img).catch((e: unknown) => deps.logger.warn({ err: e, img }, 'could not remove image'));
-    for (const d of deployments) deps.logs.remove(logKey(d.id));
+    for (const d of deployments) {
+      deps.logs.remove(logKey(d.id));
+      deps.logs.remove(exitedOutputKey(d.id));
+    }
     await removeAppRepo(deps, app);
   }, { owner: app.owner });
 }

@@ -13,6 +13,13 @@ describe('the status of an app, the same for `berth apps` and `berth status`', (
     ['failed: the only deploy failed', { current: null, latest: { status: 'failed' }, formation: {}, live: new Map() }, 'failed'],
     ['running while a web container runs', { current: running(['a', 'b']), latest: { status: 'running' }, formation: {}, live: live({ a: down(), b: up() }) }, 'running'],
     ['crashed when every web container has exited', { current: running(['a']), latest: { status: 'running' }, formation: {}, live: live({ a: down() }) }, 'crashed'],
+    [
+      'crashed, not running, while its only web container is crash-looping though up between two crashes',
+      { current: running(['a']), latest: { status: 'running' }, formation: {}, live: live({ a: { ...up(), looping: true } }) },
+      'crashed',
+    ],
+    ['running while one web container runs steadily and another crash-loops', { current: running(['a', 'b']), latest: { status: 'running' }, formation: {}, live: live({ a: { ...up(), looping: true }, b: up() }) }, 'running'],
+    ['new while never deployed, even with a formation recorded by `berth scale`', { current: null, latest: null, formation: { web: 2 }, live: new Map() }, 'new'],
     ['crashed while Docker restarts its only web container', { current: running(['a']), latest: { status: 'running' }, formation: {}, live: live({ a: down('web', 'restarting') }) }, 'crashed'],
     ['crashed when the web container is gone from Docker', { current: running(['a']), latest: { status: 'running' }, formation: {}, live: new Map() }, 'crashed'],
     [

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, Failed, messageOf } from '../../errors.js';
+import { BuildLogCleaner } from '../../infra/docker/build-output.js';
 import { cloneRepo, redactUrl } from '../../infra/git/git.js';
 import { checkGrants } from '../apps/app-domains.js';
 import type { Manifest } from '../apps/manifest.js';
@@ -116,6 +117,10 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
 
   transitionBuild(deps.db, p.buildId, 'building');
   log(`-----> building ${image}`);
+  // What the builder prints, as a person reads it (see BuildLogCleaner).
+  const shown = new BuildLogCleaner((l) => {
+    if (!l.startsWith('[Warning] One or more build-args')) log(`       ${l}`);
+  });
   try {
     await deps.docker.build({
       contextDir: dir,
@@ -127,7 +132,7 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
       limits: { timeoutSeconds: deps.config.buildTimeoutSeconds, memoryMb: deps.config.buildMemoryMb, cpus: deps.config.buildCpus, processes: deps.config.buildProcesses },
       // Berth passes every base image; a Dockerfile using only some of them is not a problem.
       onLog: (l) => {
-        if (!l.startsWith('[Warning] One or more build-args')) log(`       ${l}`);
+        shown.push(l);
         // Each step's image, so a restart can remove what an interrupted build left untagged.
         const step = STEP_IMAGE.exec(l);
         if (step) deps.db.builds.addStepImage(p.buildId, step[1]!);
@@ -135,7 +140,9 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
         if (l.startsWith('Step 1/')) void pauseForTests('build', log);
       },
     });
+    shown.end();
   } catch (e) {
+    shown.end();
     // A failed build may still have tagged nothing; make sure of it.
     await deps.docker.removeImage(image).catch(() => undefined);
     throw e instanceof BerthError ? e : Failed(`build failed: ${messageOf(e)}`);

@@ -108,7 +108,7 @@ async function releasePhase(
   // The database now says what the proxy does: later syncs need no pin.
   await pauseForTests('commit', log);
   deps.routeOverrides.delete(app.id);
-  log(`-----> release v${release!.version} is live (deployment #${p.deploymentId})`);
+  log(`-----> release v${release!.version} is live (deploy #${p.deploymentId})`);
   // app.json's postdeploy runs once, after the app's first release; the release is live either way.
   if (built.postdeploy && release!.version === 1) {
     await runOnce(deps, ctx, 'postdeploy', built.postdeploy, log).catch((e: unknown) => log(` !     ${messageOf(e)}`));

@@ -84,7 +84,9 @@ export async function startDeploy(deps: Deps, p: StartDeployParams): Promise<Sta
     await rename(p.source.file, uploadPath(deps, build.id));
   }
   deps.logs.open(logKey(deployment.id));
-  deps.logs.append(logKey(deployment.id), `-----> deploy #${deployment.id} of ${name} from ${sourceText}`);
+  // A config change, rollback or restart says what it is rather than which kept image it reuses.
+  const what = p.source.kind === 'image' && p.source.note ? `: ${p.source.note}` : ` from ${sourceText}`;
+  deps.logs.append(logKey(deployment.id), `-----> deploy #${deployment.id} of ${name}${what}`);
   // The full source (a git URL with its password) stays in memory, for the job only.
   const source: DeploySource = { ...p.source, localSources };
   const done = deps.jobs.run(`app-${app.id}`, () => runDeploy(deps, { appId: app.id, buildId: build.id, deploymentId: deployment.id, source }), { owner: app.owner });

@@ -1,11 +1,12 @@
 // The containers of a release: one per process instance (web.1, web.2, worker.1 ...), all
 // unprivileged and limited; web ones are health-checked and routed, others must stay up.
-import { Failed } from '../../errors.js';
+import { Failed, messageOf } from '../../errors.js';
 import type { AppRow } from '../../infra/db/rows.js';
 import type { HealthCheck } from '../apps/manifest.js';
 import type { Processes } from '../apps/procfile.js';
 import { LABELS, type Deps } from '../context.js';
 import { probe } from '../health/probe.js';
+import { keepExitedOutput } from './app-logs.js';
 import { grantedCapabilities } from '../owners/grants.js';
 
 export interface ProcessInstance {
@@ -111,7 +112,9 @@ function containerAddress(deps: Deps, containerId: string): () => Promise<{ ip: 
   };
 }
 
-async function explainFailure(deps: Deps, id: string, log: (l: string) => void): Promise<void> {
+async function explainFailure(deps: Deps, c: ProcessContext, id: string, log: (l: string) => void): Promise<void> {
+  // The container goes with the failed start; its output stays for `berth logs`.
+  await keepExitedOutput(deps, c.deploymentId, id).catch((e: unknown) => deps.logger.warn({ err: e, container: id }, 'cannot keep the output of a failed container'));
   const tail = await deps.docker.tailLogs(id, LOG_TAIL_ON_FAILURE);
   if (tail.length === 0) return;
   log('       last lines of the app output:');
@@ -130,7 +133,7 @@ export async function checkInstances(deps: Deps, c: ProcessContext, started: Sta
   );
   const bad = results.find((x) => !x.r.ok);
   if (bad && !bad.r.ok) {
-    await explainFailure(deps, bad.s.id, log);
+    await explainFailure(deps, c, bad.s.id, log);
     const why = bad.r.fatal ? bad.r.error : `the app never became healthy after ${bad.r.attempts} attempts; last error: ${bad.r.error}`;
     throw Failed(`health check failed: ${why}`);
   }
@@ -142,7 +145,7 @@ export async function checkInstances(deps: Deps, c: ProcessContext, started: Sta
   for (const s of others) {
     const info = await deps.docker.inspect(s.id);
     if (!info || info.state !== 'running' || info.restartCount > 0) {
-      await explainFailure(deps, s.id, log);
+      await explainFailure(deps, c, s.id, log);
       throw Failed(`process ${s.type}.${s.index} exited with code ${info?.exitCode ?? '?'} right after starting`);
     }
   }
@@ -159,12 +162,35 @@ export async function runOnce(deps: Deps, c: ProcessContext, what: string, comma
   if (code !== 0) throw Failed(`${what} command failed with exit code ${code}: ${command}`);
 }
 
+/** Docker's words when the command of a container cannot be executed at all. */
+const NOT_FOUND = /executable file not found|no such file or directory/i;
+const NOT_EXECUTABLE = /permission denied/i;
+
+/**
+ * What a shell would say of a command that cannot start, with its exit code (127: not found,
+ * 126: not executable), from the OCI runtime's error; null for any other error.
+ */
+export function commandStartError(command: string, err: string): { code: number; error: string } | null {
+  // Docker: `exec: "nosuchcmd": executable file not found in $PATH`, `exec: "/x": stat /x: no such file or directory`.
+  if (!/\bexec: "/.test(err)) return null;
+  if (NOT_FOUND.test(err)) return { code: 127, error: `${command}: command not found in the app's image` };
+  if (NOT_EXECUTABLE.test(err)) return { code: 126, error: `${command}: permission denied (not an executable in the app's image)` };
+  return null;
+}
+
 /**
  * `berth run`: a command (an argument vector, no shell) in a new container of the current
  * release with its config; streams output, returns the exit code, removes the container.
+ * A command that cannot start is told as a shell would: its exit code and a one-line error.
  */
-export async function runCommand(deps: Deps, c: ProcessContext, argv: string[], onLine: (l: string) => void, signal: AbortSignal): Promise<number> {
+export async function runCommand(deps: Deps, c: ProcessContext, argv: string[], onLine: (l: string) => void, signal: AbortSignal): Promise<{ code: number; error?: string }> {
   const name = `${deps.config.containerPrefix}-${c.app.owner}-${c.app.name}-d${c.deploymentId}-run-${Date.now().toString(36)}`;
   await ensureOwnerNetwork(deps, c.app.owner);
-  return deps.docker.runOnce(processSpec(deps, c, name, 'run', argv), onLine, 60 * 60_000, signal);
+  try {
+    return { code: await deps.docker.runOnce(processSpec(deps, c, name, 'run', argv), onLine, 60 * 60_000, signal) };
+  } catch (e) {
+    const told = commandStartError(argv[0] ?? '', messageOf(e));
+    if (told) return told;
+    throw e;
+  }
 }

@@ -10,8 +10,8 @@ import { readConfig } from '../config-vars/config-service.js';
 import { LABELS, type Deps } from '../context.js';
 import { removeContainers } from '../deploys/cleanup.js';
 import { syncRoutes } from '../routing/sync-routes.js';
-import { checkInstances, startInstance, type ProcessContext, type StartedProcess } from './process-containers.js';
-import { CRASH_LOOP_RESTARTS, CRASH_WINDOW_MS } from './supervisor.js';
+import { checkInstances, containerName, startInstance, type ProcessContext, type StartedProcess } from './process-containers.js';
+import { CRASH_WINDOW_MS, isCrashLooping } from './crash-loop.js';
 
 export const MAX_INSTANCES = 20;
 
@@ -28,8 +28,54 @@ export interface PsRow {
 
 const indexOf = (name: string): number => Number(/-(\d+)$/.exec(name)?.[1] ?? 0);
 
-/** Sets quantities per process type (e.g. { web: 3, worker: 1 }) and applies them to the running release. */
-export async function scale(deps: Deps, appName: string, wanted: Record<string, number>): Promise<Record<string, number>> {
+/** One process type of an app's formation: how many run, and the command they run. */
+export interface FormationRow {
+  type: string;
+  quantity: number;
+  /** The Procfile command; null when the image's own CMD runs (or nothing is deployed yet). */
+  command: string | null;
+}
+
+export interface ScaleResult {
+  formation: Record<string, number>;
+  /** False when there is no running release to apply it to: it applies at the next deploy. */
+  applied: boolean;
+}
+
+/**
+ * The formation as `berth scale APP` shows it: the current release's process types with their
+ * quantities (one where none was set) and commands; before any release, what was recorded.
+ */
+export function formationRows(processes: Record<string, string> | null, formation: Record<string, number>): FormationRow[] {
+  const types = processes ? Object.keys(processes).filter((t) => t !== 'release') : Object.keys(formation);
+  return types
+    .sort((a, b) => (a === 'web' ? -1 : b === 'web' ? 1 : a.localeCompare(b)))
+    .map((type) => ({ type, quantity: formation[type] ?? 1, command: processes?.[type] || null }));
+}
+
+/** The app's formation (see formationRows). */
+export function formationOf(deps: Deps, appName: string): FormationRow[] {
+  const app = getApp(deps, appName);
+  const d = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
+  return formationRows(d?.processes ?? null, app.formation);
+}
+
+/**
+ * The lowest instance numbers free for new containers: not used by a current instance, and
+ * whose container name no other container holds (one scaled away a moment ago may still be
+ * draining or stopping under that name: Docker would refuse the name with a 409).
+ */
+export function freeIndexes(count: number, used: ReadonlySet<number>, nameTaken: (index: number) => boolean): number[] {
+  const out: number[] = [];
+  for (let index = 1; out.length < count; index++) if (!used.has(index) && !nameTaken(index)) out.push(index);
+  return out;
+}
+
+/**
+ * Sets quantities per process type (e.g. { web: 3, worker: 1 }) and applies them to the running
+ * release; with none running (never deployed, or stopped), they are recorded for the next deploy.
+ */
+export async function scale(deps: Deps, appName: string, wanted: Record<string, number>): Promise<ScaleResult> {
   const app0 = getApp(deps, appName);
   if (Object.keys(wanted).length === 0) throw Invalid('give at least one TYPE=COUNT, e.g. web=3');
   for (const [type, n] of Object.entries(wanted)) {
@@ -49,10 +95,14 @@ export async function scale(deps: Deps, appName: string, wanted: Record<string, 
       deps.db.apps.setFormation(app.id, formation);
       deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.scaled', message: Object.entries(wanted).map(([t, n]) => `${t}=${n}`).join(' ') });
     });
-    if (!d || d.status !== 'running' || !d.image || !d.port) return formation;
+    if (!d || d.status !== 'running' || !d.image || !d.port) return { formation, applied: false };
 
     const infos = (await Promise.all(d.containers.map((id) => deps.docker.inspect(id)))).filter((i) => i !== null);
     const ctx: ProcessContext = { app, deploymentId: d.id, image: d.image, port: d.port, env: { ...app.env, ...readConfig(deps, app.id) }, processes: d.processes };
+    // Names held by this release's containers that are no longer current (scaled away, still stopping).
+    const taken = new Set(
+      (await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.owner]: app.owner, [LABELS.app]: app.name, [LABELS.deployment]: String(d.id) })).map((c) => c.name),
+    );
     const added: StartedProcess[] = [];
     const surplus: string[] = [];
     try {
@@ -60,10 +110,8 @@ export async function scale(deps: Deps, appName: string, wanted: Record<string, 
         const have = infos.filter((i) => (i.labels[LABELS.process] ?? 'web') === type).sort((a, b) => indexOf(a.name) - indexOf(b.name));
         const want = formation[type] ?? 1;
         const used = new Set(have.map((i) => indexOf(i.name)));
-        for (let index = 1, n = have.length; n < want; index++) {
-          if (used.has(index)) continue;
+        for (const index of freeIndexes(Math.max(0, want - have.length), used, (index) => taken.has(containerName(deps, ctx, { type, index })))) {
           added.push(await startInstance(deps, ctx, { type, index }));
-          n++;
         }
         surplus.push(...have.slice(want).map((i) => i.id));
       }
@@ -82,7 +130,7 @@ export async function scale(deps: Deps, appName: string, wanted: Record<string, 
         .then(() => removeContainers(deps, surplus))
         .catch((e: unknown) => deps.logger.warn({ err: e, app: app.name }, 'stopping surplus containers failed')),
     );
-    return formation;
+    return { formation, applied: true };
   }, { owner: app0.owner });
 }
 
@@ -98,7 +146,7 @@ export async function ps(deps: Deps, appName: string): Promise<PsRow[]> {
       // restarts its policy made while Berth was not running (it restarts from 0 on a manual start).
       const subject = `container:${info.id}`;
       const since = new Date(Date.now() - CRASH_WINDOW_MS).toISOString();
-      const looping = deps.db.events.count(subject, 'process.restarted', since) >= CRASH_LOOP_RESTARTS;
+      const looping = isCrashLooping(deps, info.id);
       const oomKilled = info.oomKilled || deps.db.events.count(subject, 'process.oom-killed', since) > 0;
       const notes = [...(looping ? ['crash loop'] : []), ...(oomKilled ? [`killed: out of memory, limit ${Math.round(info.memoryLimitBytes / (1024 * 1024))} MB`] : [])];
       return {

@@ -4,6 +4,7 @@ import Type from 'typebox';
 import { appStatus, createApp, destroyApp, getApp, viewApp, viewApps } from '../../domain/apps/app-service.js';
 import { setAppDomains } from '../../domain/apps/app-domains.js';
 import type { Deps } from '../../domain/context.js';
+import { deploymentView, listSourceBuilds } from '../../domain/deploys/deployment-view.js';
 import { requireOwner, visibility } from '../access.js';
 import { AppParams, AppStatusView, AppView, Build, CreateAppBody, Deployment, ErrorBody, Event } from '../schemas.js';
 
@@ -80,13 +81,13 @@ export const appRoutes =
     app.get(
       '/apps/:app/deployments',
       { schema: { summary: "An app's deployments, newest first", tags: ['deploys'], params: AppParams, response: { 200: Type.Array(Deployment), ...errors } } },
-      async (req) => deps.db.deployments.listForApp(getApp(deps, req.params.app).id),
+      async (req) => deps.db.deployments.listForApp(getApp(deps, req.params.app).id).map((d) => deploymentView(deps.db, d)),
     );
 
     app.get(
       '/apps/:app/builds',
-      { schema: { summary: "An app's builds, newest first", tags: ['deploys'], params: AppParams, response: { 200: Type.Array(Build), ...errors } } },
-      async (req) => deps.db.builds.listForApp(getApp(deps, req.params.app).id),
+      { schema: { summary: "An app's builds of source (uploads, git refs), newest first, each with its deploy's outcome", tags: ['deploys'], params: AppParams, response: { 200: Type.Array(Build), ...errors } } },
+      async (req) => listSourceBuilds(deps.db, getApp(deps, req.params.app).id),
     );
 
     app.get(

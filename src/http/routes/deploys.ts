@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../../domain/context.js';
 import { startDeploy, type DeploySource } from '../../domain/deploys/deploy-service.js';
+import { deploymentView } from '../../domain/deploys/deployment-view.js';
 import { deployAnswer } from '../deploy-answer.js';
 import { Invalid, NotFound, TooLarge } from '../../errors.js';
 import { announcedOver, byteLimit, discardRest } from '../body-limit.js';
@@ -105,7 +106,7 @@ export const deployRoutes =
       async (req) => {
         const d = deps.db.deployments.get(req.params.id);
         if (!d) throw NotFound(`deployment #${req.params.id} does not exist`);
-        return d;
+        return deploymentView(deps.db, d);
       },
     );
   };

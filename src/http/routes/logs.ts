@@ -6,12 +6,16 @@ import Type from 'typebox';
 import { getApp } from '../../domain/apps/app-service.js';
 import { appUrls } from '../../domain/apps/urls.js';
 import type { Deps } from '../../domain/context.js';
+import { DEFAULT_TAIL, MAX_TAIL, followAppLogs, formatEntry, parseTail, readAppLogs } from '../../domain/processes/app-logs.js';
 import { logKey } from '../../domain/deploys/deploy-source.js';
 import { NotFound } from '../../errors.js';
 import { AppParams, ErrorBody, IdParams, LogsQuery } from '../schemas.js';
 import { openSse } from '../sse.js';
 
 const Lines = Type.Object({ lines: Type.Array(Type.String()), done: Type.Boolean() });
+const Entry = Type.Object({ time: Type.String(), process: Type.String(), stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]), text: Type.String() });
+/** `lines` are the entries as `berth logs` prints them: `2026-11-23T15:04:05Z web.1  listening`. */
+const AppLines = Type.Object({ lines: Type.Array(Type.String()), entries: Type.Array(Entry), done: Type.Boolean() });
 
 export const logRoutes =
   (deps: Deps): FastifyPluginAsyncTypebox =>
@@ -57,30 +61,24 @@ export const logRoutes =
       '/apps/:app/logs',
       {
         schema: {
-          summary: "An app's runtime output; ?follow=true streams it as SSE",
+          summary:
+            "An app's runtime output, oldest first: each line with its time and process (web.1), from the current release's containers and from those a failed start left; ?follow=true streams it as SSE (`line` events carry the same fields)",
           tags: ['logs'],
           params: AppParams,
-          querystring: LogsQuery,
-          response: { 200: Lines, 404: ErrorBody },
+          // tail is checked by parseTail, which names the bad value in words.
+          querystring: Type.Object({ follow: Type.Optional(Type.Boolean()), tail: Type.Optional(Type.String({ description: `lines of history, 0 to ${MAX_TAIL} (default ${DEFAULT_TAIL})` })) }),
+          response: { 200: AppLines, 400: ErrorBody, 404: ErrorBody },
         },
       },
       async (req, reply) => {
         const a = getApp(deps, req.params.app);
-        const current = a.currentDeploymentId !== null ? deps.db.deployments.get(a.currentDeploymentId) : undefined;
-        const containers = current?.containers ?? [];
-        const tail = req.query.tail ?? 100;
+        const tail = parseTail(req.query.tail);
         if (!req.query.follow) {
-          const lines = (await Promise.all(containers.map((id) => deps.docker.tailLogs(id, tail)))).flat();
-          return { lines, done: true };
+          const entries = await readAppLogs(deps, a, tail);
+          return { lines: entries.map(formatEntry), entries, done: true };
         }
         const sse = openSse(deps, req, reply);
-        await Promise.all(
-          containers.map((id) =>
-            deps.docker
-              .streamLogs(id, { follow: true, tail, onLine: (line, stream) => sse.send('line', { line, stream }) }, sse.signal)
-              .catch((e: unknown) => sse.send('line', { line: `berth: log stream ended: ${String(e)}`, stream: 'stderr' })),
-          ),
-        );
+        await followAppLogs(deps, a, tail, (e) => sse.send('line', { line: formatEntry(e), ...e }), sse.signal);
         sse.send('end', { status: 'closed', reason: null });
         sse.end();
         return reply;

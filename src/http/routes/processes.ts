@@ -3,12 +3,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Deps } from '../../domain/context.js';
 import { runCommand } from '../../domain/processes/process-containers.js';
-import { oneOffContext, ps, scale } from '../../domain/processes/scale.js';
+import { formationOf, oneOffContext, ps, scale } from '../../domain/processes/scale.js';
 import { openSse } from '../sse.js';
 import { AppParams, ErrorBody, Nullable } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
 const Formation = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,29}$' }), Type.Integer({ minimum: 0, maximum: 20 }), { maxProperties: 20 });
+const FormationRow = Type.Object({ type: Type.String(), quantity: Type.Integer(), command: Nullable(Type.String()) });
 const Ps = Type.Object({
   name: Type.String(),
   type: Type.String(),
@@ -31,10 +32,26 @@ export const processRoutes =
           tags: ['processes'],
           params: AppParams,
           body: Type.Object({ formation: Formation }, { additionalProperties: false }),
-          response: { 200: Type.Object({ formation: Type.Record(Type.String(), Type.Integer()) }), ...errors },
+          response: { 200: Type.Object({ formation: Type.Record(Type.String(), Type.Integer()), applied: Type.Boolean(), processes: Type.Array(FormationRow) }), ...errors },
         },
       },
-      async (req) => ({ formation: await scale(deps, req.params.app, req.body.formation) }),
+      async (req) => {
+        const r = await scale(deps, req.params.app, req.body.formation);
+        return { ...r, processes: formationOf(deps, req.params.app) };
+      },
+    );
+
+    app.get(
+      '/apps/:app/formation',
+      {
+        schema: {
+          summary: "The app's process types: how many of each run and their command (null: the image's CMD, or nothing deployed yet)",
+          tags: ['processes'],
+          params: AppParams,
+          response: { 200: Type.Array(FormationRow), ...errors },
+        },
+      },
+      async (req) => formationOf(deps, req.params.app),
     );
 
     app.post(
@@ -53,8 +70,7 @@ export const processRoutes =
         const ctx = await oneOffContext(deps, req.params.app, req.body.command);
         const sse = openSse(deps, req, reply);
         try {
-          const code = await runCommand(deps, ctx, req.body.command, (line) => sse.send('line', { line }), sse.signal);
-          sse.send('exit', { code });
+          sse.send('exit', await runCommand(deps, ctx, req.body.command, (line) => sse.send('line', { line }), sse.signal));
         } catch (e) {
           sse.send('exit', { code: 125, error: (e as Error).message });
         }

@@ -117,3 +117,75 @@ function remember(list: string[], id: string): void {
   list.push(id);
   if (list.length > MAX_TRACKED) list.shift();
 }
+
+/**
+ * Terminal control in build output: ESC sequences (CSI such as the builder's red `ESC[91m` around
+ * a step's stderr, OSC/DCS strings up to BEL or ST, two-character ones), their 8-bit forms, and
+ * any other control character but tab. Stored logs are read in files, CI and the dashboard.
+ */
+const ESCAPES = new RegExp(
+  [
+    '(?:\\x1b\\[|\\x9b)[\\x30-\\x3f]*[\\x20-\\x2f]*[\\x40-\\x7e]?',
+    '(?:\\x1b[\\]PX^_]|[\\x90\\x98\\x9d\\x9e\\x9f])[^\\x07\\x1b\\x9c\\n]*(?:\\x07|\\x1b\\\\|\\x9c)?',
+    '\\x1b[\\x20-\\x2f]*[\\x30-\\x7e]?',
+    '[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f]',
+  ].join('|'),
+  'g',
+);
+
+/** `line` without escape sequences and control characters (tab kept). Pure. */
+export function stripEscapes(line: string): string {
+  return line.replace(ESCAPES, '');
+}
+
+const STEP = /^Step \d+\/\d+ : /;
+const USING_CACHE = /^ ---> Using cache$/;
+const STEP_RESULT = /^ ---> [0-9a-f]{12,64}$/;
+
+/**
+ * The build log as a person reads it: no escape sequences, no blank lines, and a step the
+ * builder took from its cache as one line (`Step 3/7 : RUN npm ci (cached)`) instead of the
+ * builder's bookkeeping. A step that runs keeps its output and the builder's lines about it.
+ * Feed it raw builder lines with push(); call end() when the build is over.
+ */
+export class BuildLogCleaner {
+  private held: string | undefined;
+  private cached = false;
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(raw: string): void {
+    const line = stripEscapes(raw).trimEnd();
+    if (line.trim() === '') return;
+    if (STEP.test(line)) {
+      this.flush();
+      this.held = line;
+      this.cached = false;
+      return;
+    }
+    if (this.held !== undefined && USING_CACHE.test(line)) {
+      this.onLine(`${this.held} (cached)`);
+      this.held = undefined;
+      this.cached = true;
+      return;
+    }
+    // The image id a cached (or FROM) step ends with tells a reader nothing.
+    if (STEP_RESULT.test(line) && (this.cached || this.held !== undefined)) {
+      this.flush();
+      this.cached = false;
+      return;
+    }
+    this.flush();
+    this.cached = false;
+    this.onLine(line);
+  }
+
+  end(): void {
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.held !== undefined) this.onLine(this.held);
+    this.held = undefined;
+  }
+}

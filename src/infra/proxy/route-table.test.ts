@@ -95,6 +95,10 @@ describe('edgeConfig', () => {
     expect(server.routes[0]!.handle[0]).toMatchObject({ handler: 'reverse_proxy', upstreams: [{ dial: SOCKET }] });
   });
 
+  it('drops the Server header of the routing Caddy, so a response names its server once', () => {
+    expect(cfg.apps.http.servers['berth-edge']!.routes[0]!.handle[0]).toMatchObject({ headers: { response: { delete: ['Server'] } } });
+  });
+
   it('overwrites the client-address header with the real peer, whatever the client sent', () => {
     expect(cfg.apps.http.servers['berth-edge']!.routes[0]!.handle[0]).toMatchObject({
       headers: { request: { set: { 'X-Berth-Client-Ip': ['{http.request.remote.host}'] } } },

@@ -160,7 +160,9 @@ export function edgeConfig(p: EdgeParams): CaddyConfig {
     // A fresh unix connection per request costs microseconds, and none is ever caught idle
     // by a reload of the routing Caddy (which closes its idle connections).
     transport: { protocol: 'http', keep_alive: { enabled: false } },
-    headers: { request: { set: { [CLIENT_IP_HEADER]: ['{http.request.remote.host}'] } } },
+    // The edge says `Server: Caddy` itself: the routing Caddy's (and the app's) is dropped, so a
+    // response names its server once.
+    headers: { request: { set: { [CLIENT_IP_HEADER]: ['{http.request.remote.host}'] } }, response: { delete: ['Server'] } },
   };
   return {
     admin: { listen: p.adminListen },

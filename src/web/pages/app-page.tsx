@@ -1,6 +1,10 @@
-// One app: a header with its status and URLs, and a tab per concern. The tab is in the URL.
+// One app: a header with its status, URLs and a restart button, and a tab per concern. The
+// tab is in the URL; an unknown one says so and links to the real ones.
+import type { TabProps } from '../tabs/tab-props.js';
+import { useState } from 'preact/hooks';
 import type { AppView } from '../api.js';
-import { appPath } from '../api.js';
+import { api, appPath } from '../api.js';
+import { DeployLog } from '../components/deploy-log.js';
 import { Notice } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useLiveTick } from '../live.js';
@@ -15,7 +19,9 @@ import { OverviewTab } from '../tabs/overview-tab.js';
 import { ReleasesTab } from '../tabs/releases-tab.js';
 import { ScaleTab } from '../tabs/scale-tab.js';
 import { SettingsTab } from '../tabs/settings-tab.js';
+import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
+import { MissingPage } from './missing-page.js';
 
 const TABS = [
   ['overview', 'Overview'],
@@ -30,20 +36,21 @@ const TABS = [
   ['settings', 'Settings'],
 ] as const;
 
-export interface TabProps {
-  app: AppView;
-  ref_: string;
-  canWrite: boolean;
-  tick: number;
-  reload: () => void;
-}
 
 export function AppPage({ ref_, tab, canWrite }: { ref_: string; tab: string; canWrite: boolean }) {
   const tick = useLiveTick(ref_);
   const { data: app, error, reload } = useApi<AppView>(appPath(ref_), [tick]);
+  const restart = useAction();
+  const [restarted, setRestarted] = useState<number | null>(null);
   if (error) return <Notice error={error} />;
   if (!app) return <p class="muted">Loading…</p>;
   const props: TabProps = { app, ref_, canWrite, tick, reload };
+  const known = TABS.some(([id]) => id === tab);
+  const doRestart = () =>
+    restart.run(async () => {
+      const r = await api<{ deployment: { id: number } }>('POST', appPath(ref_, '/restart'));
+      setRestarted(r.deployment.id);
+    });
   return (
     <article aria-labelledby="app-title">
       <header class="app-head">
@@ -51,6 +58,11 @@ export function AppPage({ ref_, tab, canWrite }: { ref_: string; tab: string; ca
           {app.name} <span class="muted owner">{app.owner}</span>
         </h1>
         <StatusBadge status={app.status} />
+        {canWrite && app.currentDeployment && (
+          <button type="button" class="ghost compact" onClick={doRestart} disabled={restart.busy} title="The current release in new containers, then the switch: no downtime">
+            {restart.busy ? 'Restarting…' : 'Restart'}
+          </button>
+        )}
         <ul class="urls">
           {app.urls.map((u) => (
             <li key={u}>
@@ -61,6 +73,8 @@ export function AppPage({ ref_, tab, canWrite }: { ref_: string; tab: string; ca
           ))}
         </ul>
       </header>
+      <Notice error={restart.error} />
+      {restarted && <DeployLog key={restarted} deploymentId={restarted} />}
       <nav class="tabs" aria-label="App sections">
         {TABS.map(([id, label]) => (
           <a key={id} href={appHref(ref_, id)} aria-current={tab === id ? 'page' : undefined}>
@@ -68,7 +82,8 @@ export function AppPage({ ref_, tab, canWrite }: { ref_: string; tab: string; ca
           </a>
         ))}
       </nav>
-      <section class="tab-body" aria-label={TABS.find(([id]) => id === tab)?.[1] ?? 'Overview'}>
+      {!known && <MissingPage what={`tab “${tab}”`} links={TABS.map(([id, label]) => [appHref(ref_, id), label])} />}
+      <section class="tab-body" aria-label={TABS.find(([id]) => id === tab)?.[1] ?? 'No such tab'}>
         {tab === 'overview' && <OverviewTab {...props} />}
         {tab === 'deploy' && <DeployTab {...props} />}
         {tab === 'logs' && <LogsTab {...props} />}

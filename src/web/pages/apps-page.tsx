@@ -1,4 +1,5 @@
-// Every app the user may see: status, URL, last deploy, owner, CPU and memory now. Refreshes
+// Every app the user may see: status (the API's one status field, as the app's header shows
+// it), URL, last deploy, owner, CPU and memory now. On a phone: name and status. Refreshes
 // itself when anything happens to any app.
 import { useMemo, useState } from 'preact/hooks';
 import type { AppView } from '../api.js';
@@ -43,12 +44,12 @@ export function AppsPage() {
             <thead>
               <tr>
                 <th scope="col">App</th>
-                <th scope="col">Owner</th>
                 <th scope="col">Status</th>
-                <th scope="col">URL</th>
-                <th scope="col">Last deploy</th>
-                <th scope="col" class="num">CPU</th>
-                <th scope="col" class="num">Memory</th>
+                <th scope="col" class="wide-only">Owner</th>
+                <th scope="col" class="wide-only">URL</th>
+                <th scope="col" class="wide-only">Last deploy</th>
+                <th scope="col" class="num wide-only">CPU</th>
+                <th scope="col" class="num wide-only">Memory</th>
               </tr>
             </thead>
             <tbody>
@@ -58,15 +59,16 @@ export function AppsPage() {
                   <tr key={appRef(a)}>
                     <th scope="row">
                       <a href={appHref(appRef(a))}>{a.name}</a>
+                      {a.owner !== 'default' && <span class="muted narrow-only"> {a.owner}</span>}
                     </th>
-                    <td>{a.owner}</td>
                     <td>
                       <StatusBadge status={a.status} />
                     </td>
-                    <td class="url">{a.urls[0] && <a href={a.urls[0]}>{a.urls[0].replace(/^https?:\/\//, '')}</a>}</td>
-                    <td>{ago(a.latestDeployment?.createdAt)}</td>
-                    <td class="num">{percent(m?.cpuPercent)}</td>
-                    <td class="num">{bytes(m?.memoryBytes)}</td>
+                    <td class="wide-only">{a.owner}</td>
+                    <td class="url wide-only">{a.urls[0] && <a href={a.urls[0]}>{a.urls[0].replace(/^https?:\/\//, '')}</a>}</td>
+                    <td class="wide-only">{ago(a.latestDeployment?.createdAt)}</td>
+                    <td class="num wide-only">{percent(m?.cpuPercent)}</td>
+                    <td class="num wide-only">{bytes(m?.memoryBytes)}</td>
                   </tr>
                 );
               })}

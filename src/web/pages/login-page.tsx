@@ -1,19 +1,28 @@
-// Log in with a user name and password, or with an API token (the admin's first login).
+// Log in with an API token (a fresh admin has only one) or with a user name and password. The
+// way last used on this browser is the one offered first; switching clears the last error.
 import { useState } from 'preact/hooks';
 import { field } from '../format.js';
 import { api, type SessionInfo } from '../api.js';
 import { Notice } from '../components/notice.js';
 import { useAction } from '../use-action.js';
 
+type Mode = 'password' | 'token';
+const KEY = 'berth-login';
+
 export function LoginPage({ onLogin }: { onLogin: (s: SessionInfo) => void }) {
-  const [mode, setMode] = useState<'password' | 'token'>('password');
-  const { error, busy, run } = useAction();
+  const [mode, setMode] = useState<Mode>(() => (localStorage.getItem(KEY) === 'password' ? 'password' : 'token'));
+  const { error, busy, run, clear } = useAction();
   const submit = async (e: Event) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
     const body = mode === 'token' ? { token: field(f, 'token') } : { user: field(f, 'user'), password: field(f, 'password') };
-    await run(async () => onLogin(await api<SessionInfo>('POST', '/session', body)));
+    await run(async () => {
+      const s = await api<SessionInfo>('POST', '/session', body);
+      localStorage.setItem(KEY, mode);
+      onLogin(s);
+    });
   };
+  const other: Mode = mode === 'password' ? 'token' : 'password';
   return (
     <main class="login" id="main">
       <h1>Log in to Berth</h1>
@@ -41,9 +50,16 @@ export function LoginPage({ onLogin }: { onLogin: (s: SessionInfo) => void }) {
         </button>
       </form>
       <p id="login-help" class="muted">
-        {mode === 'password' ? 'No password yet? ' : 'Have a password? '}
-        <button type="button" class="link" onClick={() => setMode(mode === 'password' ? 'token' : 'password')}>
-          {mode === 'password' ? 'Log in with an API token' : 'Log in with your password'}
+        {mode === 'password' ? 'No password yet? ' : 'A new Berth has one user, admin, with the token its first start printed (or BERTH_ADMIN_TOKEN). Have a password? '}
+        <button
+          type="button"
+          class="link"
+          onClick={() => {
+            clear();
+            setMode(other);
+          }}
+        >
+          {other === 'token' ? 'Log in with an API token' : 'Log in with your password'}
         </button>
       </p>
     </main>

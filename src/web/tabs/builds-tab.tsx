@@ -4,12 +4,15 @@ import { api, appPath, type BuildRow } from '../api.js';
 import { Notice } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { ago } from '../format.js';
-import type { TabProps } from '../pages/app-page.js';
+import type { TabProps } from './tab-props.js';
 import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
 
+/** A build with how the deploy it was for ended (a build can succeed and its deploy fail). */
+type Built = BuildRow & { deployStatus?: string | null; deployReason?: string | null; release?: number | null };
+
 export function BuildsTab({ ref_, tick }: TabProps) {
-  const builds = useApi<BuildRow[]>(appPath(ref_, '/builds'), [tick]);
+  const builds = useApi<Built[]>(appPath(ref_, '/builds'), [tick]);
   const [open, setOpen] = useState<{ id: number; lines: string[] } | null>(null);
   const { error, run } = useAction();
   const show = (id: number) =>
@@ -39,6 +42,8 @@ export function BuildsTab({ ref_, tick }: TabProps) {
                 <td>
                   <StatusBadge status={b.status} />
                   {b.error && <span class="reason"> {b.error}</span>}
+                  {b.release ? <span class="reason"> released as v{b.release}</span> : null}
+                  {b.status === 'succeeded' && b.deployStatus === 'failed' && <span class="reason"> deploy failed{b.deployReason ? `: ${b.deployReason}` : ''}</span>}
                 </td>
                 <td>{ago(b.createdAt)}</td>
                 <td>

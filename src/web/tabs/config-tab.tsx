@@ -1,16 +1,18 @@
-// Config vars: masked until revealed, set and unset; a change rolls out as a new release.
+// Config vars: masked until revealed, set and unset (after a confirmation: it redeploys); a
+// change rolls out as a new release.
 import { useState } from 'preact/hooks';
 import { api, appPath } from '../api.js';
+import { ConfirmButton } from '../components/confirm-button.js';
 import { DeployLog } from '../components/deploy-log.js';
 import { Notice } from '../components/notice.js';
 import { field } from '../format.js';
-import type { TabProps } from '../pages/app-page.js';
+import type { TabProps } from './tab-props.js';
 import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
 
 type Answer = { config: Record<string, string> } | { deployment: { id: number } };
 
-export function ConfigTab({ ref_, canWrite, tick }: TabProps) {
+export function ConfigTab({ app, ref_, canWrite, tick }: TabProps) {
   const [reveal, setReveal] = useState(false);
   const config = useApi<{ config: Record<string, string> }>(appPath(ref_, `/config${reveal ? '?reveal=true' : ''}`), [tick]);
   const [deployment, setDeployment] = useState<number | null>(null);
@@ -47,9 +49,13 @@ export function ConfigTab({ ref_, canWrite, tick }: TabProps) {
               <dd>
                 <code>{v}</code>
                 {canWrite && (
-                  <button type="button" class="ghost" onClick={() => change({ unset: [k] })} aria-label={`Unset ${k}`}>
-                    Unset
-                  </button>
+                  <ConfirmButton
+                    label="Unset"
+                    ariaLabel={`Unset ${k}`}
+                    question={app.currentDeployment ? `Unset ${k}? The app redeploys without it.` : `Unset ${k}?`}
+                    confirm={`Unset ${k}`}
+                    onConfirm={() => void change({ unset: [k] })}
+                  />
                 )}
               </dd>
             </div>

@@ -2,7 +2,7 @@
 import { api, appPath } from '../api.js';
 import { Notice } from '../components/notice.js';
 import { field } from '../format.js';
-import type { TabProps } from '../pages/app-page.js';
+import type { TabProps } from './tab-props.js';
 import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
 

@@ -2,7 +2,7 @@
 import { appPath } from '../api.js';
 import { LineChart } from '../components/chart.js';
 import { bytes, percent } from '../format.js';
-import type { TabProps } from '../pages/app-page.js';
+import type { TabProps } from './tab-props.js';
 import { useApi } from '../use-api.js';
 
 interface Sample {

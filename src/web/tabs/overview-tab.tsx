@@ -2,7 +2,7 @@
 import { appPath, type PsRow, type ReleaseView } from '../api.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { ago, bytes, percent } from '../format.js';
-import type { TabProps } from '../pages/app-page.js';
+import type { TabProps } from './tab-props.js';
 import { useApi } from '../use-api.js';
 
 export function OverviewTab({ app, ref_, tick }: TabProps) {

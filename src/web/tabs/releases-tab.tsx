@@ -4,7 +4,7 @@ import { api, appPath, type ReleaseView } from '../api.js';
 import { DeployLog } from '../components/deploy-log.js';
 import { Notice } from '../components/notice.js';
 import { ago } from '../format.js';
-import type { TabProps } from '../pages/app-page.js';
+import type { TabProps } from './tab-props.js';
 import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
 
@@ -26,8 +26,8 @@ export function ReleasesTab({ ref_, canWrite, tick }: TabProps) {
             <tr>
               <th scope="col">Release</th>
               <th scope="col">Description</th>
-              <th scope="col">Config</th>
-              <th scope="col">When</th>
+              <th scope="col" class="wide-only">Config</th>
+              <th scope="col" class="wide-only">When</th>
               <th scope="col">
                 <span class="sr-only">Actions</span>
               </th>
@@ -39,9 +39,12 @@ export function ReleasesTab({ ref_, canWrite, tick }: TabProps) {
                 <td>
                   v{r.version} {r.current && <span class="badge badge-running">current</span>}
                 </td>
-                <td>{r.description}</td>
-                <td>{r.configKeys.join(', ') || '-'}</td>
-                <td>{ago(r.createdAt)}</td>
+                <td class="wrap">
+                  {r.description}
+                  <span class="muted narrow-only"> · {ago(r.createdAt)}</span>
+                </td>
+                <td class="wide-only wrap">{r.configKeys.join(', ') || '-'}</td>
+                <td class="wide-only">{ago(r.createdAt)}</td>
                 <td>
                   {canWrite && !r.current && (
                     <button type="button" onClick={() => rollback(r.version)} aria-label={`Roll back to v${r.version}`}>

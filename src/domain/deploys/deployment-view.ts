@@ -1,0 +1,32 @@
+// What users and the API see of deployments and builds, in one numbering: a release vN (per app)
+// is what runs; a deployment #N is one attempt to put a release live; a build #N builds source.
+import type { Db } from '../../infra/db/database.js';
+import type { BuildRow, DeploymentRow } from '../../infra/db/rows.js';
+
+/** A deployment with the release (vN) it put live, or null: it failed, is under way, or was restarted since. */
+export type DeploymentView = DeploymentRow & { release: number | null };
+
+/** A build with how the deploy it was made for ended: a build can succeed and its deploy fail. */
+export type BuildView = BuildRow & { deploymentId: number | null; deployStatus: string | null; deployReason: string | null; release: number | null };
+
+export function deploymentView(db: Db, d: DeploymentRow): DeploymentView {
+  return { ...d, release: db.releases.byDeployment(d.id)?.version ?? null };
+}
+
+/**
+ * Whether a build row is a build of source (an upload, a git ref). Config changes, rollbacks,
+ * restarts and `--image` deploys reuse an image: their rows exist for the deploy, not as builds.
+ */
+export const isSourceBuild = (b: Pick<BuildRow, 'sourceKind'>): boolean => b.sourceKind !== 'image';
+
+/** The app's builds of source, newest first, each with its deploy's outcome. */
+export function listSourceBuilds(db: Db, appId: number, limit = 50): BuildView[] {
+  return db.builds
+    .listForApp(appId, limit * 4)
+    .filter(isSourceBuild)
+    .slice(0, limit)
+    .map((b) => {
+      const d = db.deployments.byBuild(b.id);
+      return { ...b, deploymentId: d?.id ?? null, deployStatus: d?.status ?? null, deployReason: d?.reason ?? null, release: d ? (db.releases.byDeployment(d.id)?.version ?? null) : null };
+    });
+}
