@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nameFrom, plainTopLevel, skippedText } from './deploy.js';
+import { plainIdentity as plainTopLevel } from '../folder-app.js';
+import { nameFrom, skippedText } from './deploy.js';
 
 describe('plainTopLevel', () => {
   it('reads plain identity lines and ignores the rest', () => {

@@ -1,14 +1,14 @@
 // `berth deploy`: sends the current directory (or a git ref, or an image) to the server,
 // streams the build and release log, and ends with the app's URLs or the reason it failed.
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { validateAppName, validateOwnerName } from '../../domain/apps/names.js';
+import { basename, resolve } from 'node:path';
 import { BerthError, Failed, Invalid } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { followDeploy, type Started } from '../follow.js';
 import type { ApiClient } from '../client.js';
+import { manifestIdentity } from '../folder-app.js';
 import { humanBytes, packDirectory } from '../pack.js';
 
 interface DeployOpts {
@@ -19,51 +19,6 @@ interface DeployOpts {
   image?: string;
   detach?: boolean;
   json?: boolean;
-}
-
-/**
- * The name and owner the directory's manifest gives, if any. Only these are read here; the
- * server validates the whole manifest when it builds (the full schema validator is heavy).
- */
-async function manifestIdentity(dir: string): Promise<{ name?: string; owner?: string }> {
-  for (const f of ['berth.yml', 'berth.yaml', 'berth.json']) {
-    const p = join(dir, f);
-    if (!existsSync(p)) continue;
-    const text = readFileSync(p, 'utf8');
-    let raw: unknown = f.endsWith('.json') ? undefined : plainTopLevel(text);
-    try {
-      if (raw === undefined) raw = f.endsWith('.json') ? JSON.parse(text) : (await import('yaml')).parse(text);
-    } catch (e) {
-      throw Invalid(`${f}: cannot be parsed: ${(e as Error).message.split('\n')[0]}`);
-    }
-    const m = (raw ?? {}) as Record<string, unknown>;
-    const name = m.name ?? m.app_name;
-    const owner = m.owner ?? m.owner_id;
-    return {
-      ...(name !== undefined ? { name: validateAppName(name) } : {}),
-      ...(owner !== undefined ? { owner: validateOwnerName(owner) } : {}),
-    };
-  }
-  return {};
-}
-
-const IDENTITY_KEYS = ['name', 'app_name', 'owner', 'owner_id'];
-
-/**
- * The identity keys of a berth.yml whose identity lines are plain `key: value` scalars (the
- * usual case), without loading the YAML parser, which costs every deploy ~30 ms of start-up.
- * Returns undefined when a key is written any other way, and the real parser decides.
- */
-export function plainTopLevel(text: string): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const key = /^([a-z_]+)\s*:/.exec(line)?.[1];
-    if (!key || !IDENTITY_KEYS.includes(key)) continue;
-    const m = /^[a-z_]+\s*:\s*(["']?)([A-Za-z0-9][A-Za-z0-9_.-]*)\1\s*(#.*)?$/.exec(line);
-    if (!m) return undefined;
-    out[key] = m[2]!;
-  }
-  return out;
 }
 
 /** An app name from a directory or repository name: lowercased, other characters to dashes. */
