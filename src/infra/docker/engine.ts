@@ -261,8 +261,36 @@ export class DockerEngine {
         await this.cleanUpBuild(lines, started);
         throw Failed(timedOut ? failure : `build failed: ${failure}`);
       }
+      await this.removeStageImages(p.tag, lines, started);
     } finally {
       if (cgroup) await this.cgroups.remove(cgroup.parent, cgroup.version).catch((e: unknown) => this.warn(`a build's cgroup ${cgroup.parent} stays: ${messageOf(e)}`));
+    }
+  }
+
+  /**
+   * After a multi-stage build: the classic builder leaves each earlier stage's image untagged
+   * (a Go build's compiler stage, hundreds of MB a deploy). Step images of this build that are
+   * not ancestors of the tagged image are removed; shared parents stay (they are in use).
+   */
+  private async removeStageImages(tag: string, lines: BuildLines, started: number): Promise<void> {
+    const ancestors = new Set<string>();
+    try {
+      let id: string | undefined = (await this.docker.getImage(tag).inspect()).Id;
+      while (id && !ancestors.has(id)) {
+        ancestors.add(id);
+        id = (await this.docker.getImage(id).inspect()).Parent || undefined;
+      }
+    } catch {
+      return; // cannot tell what the image is made of: remove nothing
+    }
+    for (const step of [...lines.images].reverse()) {
+      try {
+        const i = await this.docker.getImage(step).inspect();
+        const untagged = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').length === 0;
+        if (untagged && !ancestors.has(i.Id) && Date.parse(i.Created) >= started - 2000) await this.docker.getImage(i.Id).remove({ noprune: false });
+      } catch {
+        // Gone already (removed with a child), or a parent of another image: kept.
+      }
     }
   }
 
