@@ -3,6 +3,7 @@
 export type { AppView, ContainerView } from '../domain/apps/app-service.js';
 export type { ReleaseView } from '../domain/releases/release-service.js';
 export type { PsRow } from '../domain/processes/scale.js';
+export type { TokenView } from '../domain/users/tokens.js';
 export type { BuildRow, DeploymentRow } from '../infra/db/rows.js';
 
 export interface SessionInfo {

@@ -105,6 +105,8 @@ interface BuildEvent {
   aux?: { ID?: string };
 }
 
+/** An image's tags without Docker's `<none>:<none>` placeholder. */
+const realTags = (tags: string[] | undefined): string[] => (tags ?? []).filter((t) => t !== '<none>:<none>');
 const isNotFound = (e: unknown): boolean => (e as { statusCode?: number }).statusCode === 404;
 const isNotModified = (e: unknown): boolean => (e as { statusCode?: number }).statusCode === 304;
 
@@ -286,7 +288,7 @@ export class DockerEngine {
     for (const step of [...lines.images].reverse()) {
       try {
         const i = await this.docker.getImage(step).inspect();
-        const untagged = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').length === 0;
+        const untagged = realTags(i.RepoTags).length === 0;
         if (untagged && !ancestors.has(i.Id) && Date.parse(i.Created) >= started - 2000) await this.docker.getImage(i.Id).remove({ noprune: false });
       } catch {
         // Gone already (removed with a child), or a parent of another image: kept.
@@ -323,7 +325,7 @@ export class DockerEngine {
     for (const id of [...lines.images].reverse()) {
       try {
         const i = await this.docker.getImage(id).inspect();
-        const untagged = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').length === 0;
+        const untagged = realTags(i.RepoTags).length === 0;
         if (untagged && Date.parse(i.Created) >= since) await this.docker.getImage(i.Id).remove({ noprune: false });
       } catch {
         // Gone already, or still the parent of another image or in use by a container: kept.
@@ -350,7 +352,7 @@ export class DockerEngine {
         .filter((k) => k.endsWith('/tcp') || !k.includes('/'))
         .map((k) => Number.parseInt(k, 10))
         .filter((n) => Number.isInteger(n));
-      return { id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Config?.Labels ?? {}, exposedPorts: ports, onBuild: i.Config?.OnBuild ?? [], createdAt: i.Created };
+      return { id: i.Id, tags: realTags(i.RepoTags), labels: i.Config?.Labels ?? {}, exposedPorts: ports, onBuild: i.Config?.OnBuild ?? [], createdAt: i.Created };
     } catch (e) {
       if (isNotFound(e)) return null;
       throw e;
@@ -384,7 +386,7 @@ export class DockerEngine {
   /** Images whose name matches the pattern (Docker's reference filter, globs allowed), e.g. berth/acme/shop. */
   async listImages(reference: string): Promise<ImageInfo[]> {
     const list = await this.docker.listImages({ filters: { reference: [reference] } });
-    return list.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {}, exposedPorts: [] }));
+    return list.map((i) => ({ id: i.Id, tags: realTags(i.RepoTags), labels: i.Labels ?? {}, exposedPorts: [] }));
   }
 
   /**
@@ -396,7 +398,7 @@ export class DockerEngine {
     const byParent = new Map<string, string[]>();
     for (const i of list) {
       if (!i.ParentId) continue;
-      const untagged = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').length === 0;
+      const untagged = realTags(i.RepoTags).length === 0;
       if (untagged) byParent.set(i.ParentId, [...(byParent.get(i.ParentId) ?? []), i.Id]);
     }
     const full = (id: string) => list.find((i) => i.Id === id || i.Id === `sha256:${id}` || i.Id.startsWith(`sha256:${id}`))?.Id;

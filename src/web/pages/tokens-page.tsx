@@ -1,26 +1,16 @@
 // The caller's API tokens (every user's for admins): create one (its secret shown once),
 // revoke one; and the caller's own dashboard password, so the next login needs no token.
 import { useState } from 'preact/hooks';
-import { api, type SessionInfo } from '../api.js';
+import { api, type SessionInfo, type TokenView } from '../api.js';
 import { ConfirmButton } from '../components/confirm-button.js';
 import { Notice } from '../components/notice.js';
 import { ago, field } from '../format.js';
 import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
 
-interface Token {
-  id: number;
-  name: string;
-  user: string;
-  prefix: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  createdAt: string;
-}
 
 export function TokensPage({ session }: { session: SessionInfo }) {
-  const tokens = useApi<Token[]>('/tokens');
+  const tokens = useApi<TokenView[]>('/tokens');
   const { error, run } = useAction();
   const pw = useAction();
   const [secret, setSecret] = useState<string | null>(null);
