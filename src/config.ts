@@ -31,6 +31,9 @@ export interface Config {
   images: BaseImages;
   defaultMemoryMb: number;
   defaultCpus: number;
+  /** The most an app may ask for per container (berth.yml limits:, `berth settings`). */
+  maxMemoryMb: number;
+  maxCpus: number;
   maxConcurrentDeploys: number;
   /** A build running longer is stopped and its deploy fails. */
   buildTimeoutSeconds: number;
@@ -113,6 +116,8 @@ const KEYS = {
   imageStatic: 'BERTH_IMAGE_STATIC',
   memoryMb: 'BERTH_DEFAULT_MEMORY_MB',
   cpus: 'BERTH_DEFAULT_CPUS',
+  maxMemoryMb: 'BERTH_MAX_MEMORY_MB',
+  maxCpus: 'BERTH_MAX_CPUS',
   maxConcurrentDeploys: 'BERTH_MAX_CONCURRENT_DEPLOYS',
   buildTimeoutSeconds: 'BERTH_BUILD_TIMEOUT_SECONDS',
   buildMemoryMb: 'BERTH_BUILD_MEMORY_MB',
@@ -231,6 +236,8 @@ export function parseConfig(src: ConfigSource): Config {
     },
     defaultMemoryMb: int('memoryMb', 512, 16, 1_048_576),
     defaultCpus: num('cpus', 1, 0.01, 256),
+    maxMemoryMb: int('maxMemoryMb', 4096, 16, 1_048_576),
+    maxCpus: num('maxCpus', 2, 0.01, 256),
     maxConcurrentDeploys: int('maxConcurrentDeploys', 2, 1, 64),
     buildTimeoutSeconds: int('buildTimeoutSeconds', 900, 5, 86_400),
     buildMemoryMb: int('buildMemoryMb', 2048, 64, 1_048_576),

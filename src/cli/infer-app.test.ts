@@ -38,6 +38,11 @@ describe("commands take the app from the folder's berth.yml when the command lin
     ['webhooks --rotate', 'webhooks --rotate shop'],
     ['preview list', 'preview list shop'],
     ['git-remote', 'git-remote shop'],
+    ['settings', 'settings shop'],
+    ['settings --json', 'settings --json shop'],
+    ['settings set port=8080 health.path=/up', 'settings set shop port=8080 health.path=/up'],
+    ['settings unset port memory', 'settings unset shop port memory'],
+    ['settings unset health', 'settings unset shop health'],
   ])('berth %s', async (line, expected) => {
     expect(await inFolder(line)).toBe(expected);
   });
@@ -52,6 +57,9 @@ describe("commands take the app from the folder's berth.yml when the command lin
     'config other',
     'config set other A=1',
     'config unset other API_KEY',
+    'settings other',
+    'settings set other port=8080',
+    'settings unset other port',
     'run other node -v',
     'run other -- node -v',
     'domains add other a.example.com',

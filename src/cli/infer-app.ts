@@ -2,6 +2,7 @@
 // means `berth logs <that app>`, as `berth deploy` there deploys it. Pure: it only reads the
 // program's definitions (arguments, options that take values) and the words typed.
 import type { Command, Option } from 'commander';
+import { isSettingsKey } from './settings-args.js';
 
 /** Commands that never take the folder's app: destroying must name its app (safety); create names a new one. */
 const EXPLICIT_ONLY = new Set(['destroy', 'create']);
@@ -106,6 +107,14 @@ export function appSlot(program: Command, args: string[]): number | undefined {
     // `config set K=V`; `config unset KEY` (keys are not app names: those are lowercase, no '=').
     if (first.word === 'set' ? second.word.includes('=') : operands.length === 2 || !/^[a-z][a-z0-9/-]*$/.test(second.word)) return at(1);
     return undefined;
+  }
+  if (name === 'settings') {
+    // `settings set port=8080`; `settings unset port memory` (an app named like a setting is
+    // named with its owner there: default/port).
+    const [first, second] = operands;
+    if (!first) return at(0);
+    if (first.word !== 'set' && first.word !== 'unset') return undefined;
+    return !second || second.word.includes('=') || isSettingsKey(second.word) ? at(1) : undefined;
   }
   if (name === 'run') {
     // `berth run -- node -v`, or `berth run bash`: the command only.

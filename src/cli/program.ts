@@ -38,6 +38,7 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<Register[]> }> = [
   { names: ['apps', 'create', 'status', 'deployments', 'destroy', 'open'], load: async () => [(await import('./commands/apps.js')).registerApps] },
   { names: ['logs'], load: async () => [(await import('./commands/logs.js')).registerLogs] },
   { names: ['releases', 'rollback', 'restart', 'config'], load: async () => [(await import('./commands/releases.js')).registerReleases] },
+  { names: ['settings'], load: async () => [(await import('./commands/settings.js')).registerSettings] },
   { names: ['scale', 'run', 'ps'], load: async () => [(await import('./commands/processes.js')).registerProcesses] },
   { names: ['login', 'whoami', 'tokens'], load: async () => [(await import('./commands/auth.js')).registerAuth] },
   { names: ['users'], load: async () => [(await import('./commands/users.js')).registerUsers] },

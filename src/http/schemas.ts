@@ -47,6 +47,8 @@ export const HealthCheck = Type.Object({
   waitMs: Type.Integer(),
 });
 
+export const Limits = Type.Object({ memoryMb: Type.Integer(), cpus: Type.Number() }, { description: 'per container, the defaults filled in' });
+
 export const AppView = Type.Object({
   name: Type.String(),
   owner: Type.String(),
@@ -54,6 +56,7 @@ export const AppView = Type.Object({
   urls: Type.Array(Type.String()),
   port: Nullable(Type.Integer()),
   healthcheck: HealthCheck,
+  limits: Limits,
   domains: Type.Array(Type.String()),
   currentDeployment: Nullable(Deployment),
   latestDeployment: Nullable(Deployment),

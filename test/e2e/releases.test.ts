@@ -84,3 +84,24 @@ describe('releases and rollback', () => {
     expect(r.stderr).toContain('greeter has no release v99');
   });
 });
+
+describe('berth settings', () => {
+  it('rolls a changed health check out as a new release, and shows it as set', async () => {
+    const r = await server.cli(['settings', 'set', 'greeter', 'health.path=/', 'health.timeout=2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/released with the new settings in [\d.]+s: release v\d+ is live/);
+    const shown = await server.cli(['settings', 'greeter']);
+    expect(shown.stdout).toMatch(/^health\.path +\/ +set$/m);
+    expect(shown.stdout).toMatch(/^health\.timeout +2s +set$/m);
+    expect(shown.stdout).toMatch(/^health\.attempts +\d+ +default$/m);
+    expect(await body()).toBe('Bonjour!\n');
+  });
+
+  it('refuses a bad value with a reason and makes no release', async () => {
+    const before = (JSON.parse((await server.cli(['releases', 'greeter', '--json'])).stdout) as unknown[]).length;
+    const r = await server.cli(['settings', 'set', 'greeter', 'port=70000']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('port must be a whole number from 1 to 65535');
+    expect(JSON.parse((await server.cli(['releases', 'greeter', '--json'])).stdout)).toHaveLength(before);
+  });
+});

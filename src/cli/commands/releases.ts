@@ -10,6 +10,7 @@ interface Release {
   image: string;
   description: string;
   configKeys: string[];
+  changes: string[];
   current: boolean;
   createdAt: string;
 }
@@ -37,7 +38,12 @@ export function registerReleases(program: Command, ctx: CliContext): void {
       const list = await ctx.client().request<Release[]>('GET', path(app, '/releases'));
       if (o.json) return ctx.out(JSON.stringify(list, null, 2));
       if (list.length === 0) return ctx.out(`${app} has no releases yet`);
-      ctx.out(table(['VERSION', 'WHEN', 'DESCRIPTION', 'CONFIG'], list.map((r) => [`v${r.version}${r.current ? ' *' : ''}`, ago(r.createdAt), r.description, r.configKeys.join(',') || '-'])));
+      ctx.out(
+        table(
+          ['VERSION', 'WHEN', 'DESCRIPTION', 'CHANGES', 'CONFIG'],
+          list.map((r) => [`v${r.version}${r.current ? ' *' : ''}`, ago(r.createdAt), r.description, r.changes.join(', ') || '-', r.configKeys.join(',') || '-']),
+        ),
+      );
     });
 
   program

@@ -7,9 +7,9 @@ import { BerthError, Failed, messageOf } from '../../errors.js';
 import { BuildLogCleaner } from '../../infra/docker/build-output.js';
 import { cloneRepo, redactUrl } from '../../infra/git/git.js';
 import { checkGrants } from '../apps/app-domains.js';
-import type { Manifest } from '../apps/manifest.js';
 import { checkContainerCount, parseAppJson, parseProcfile, type AppJson, type Processes } from '../apps/procfile.js';
 import type { Deps } from '../context.js';
+import { applySettings, checkLimits, specOfApp, specOfSource, type ReleaseSpec } from '../releases/release-spec.js';
 import { appFolder, extractUpload, folderFiles, readManifest, readSourceFile, refuseLinks, sourceEntry, writeSourceFile } from '../source/source.js';
 import { detectStack } from '../stacks/detect.js';
 import { loadTemplates } from '../stacks/templates.js';
@@ -28,8 +28,8 @@ export interface BuildParams {
 
 export interface Built {
   image: string;
-  /** Process type -> command; '' runs the image's own CMD. `release` is run once, not kept running. */
-  processes: Processes;
+  /** What the release runs with (processes included: '' runs the image's own CMD; `release` runs once). */
+  spec: ReleaseSpec;
   /** Run once after the first release of the app (app.json scripts.postdeploy). */
   postdeploy?: string;
 }
@@ -44,13 +44,18 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
   if (p.source.kind === 'image') {
     // Without localSources: the owner's own, a base image or a registry's (pulled now); tagged
     // by the id checked, so nothing can move the name in between.
-    const found = p.source.localSources ? await deps.docker.image(p.source.image) : await admitImage(deps, app.owner, p.source.image, log);
+    const found = p.source.localSources ? await deps.images.image(p.source.image) : await admitImage(deps, app.owner, p.source.image, log);
     if (!found) throw Failed(`image ${p.source.image} is not on this host`, { hint: 'build or pull it first, or push it to a registry the host can reach' });
     // Tag it as this app's own, so cleanup removes Berth's tag and never the user's image.
-    await deps.docker.tagImage(p.source.localSources ? p.source.image : found.id, imageRepo(deps, app), tag);
+    await deps.images.tagImage(p.source.localSources ? p.source.image : found.id, imageRepo(deps, app), tag);
     log(`-----> using image ${p.source.image}`);
+    // Read now, inside the app's job: a scale or domain change queued before this job is kept.
+    const base = p.source.spec ?? specOfApp(app, p.source.processes ?? { web: '' });
+    const spec = p.source.settings ? applySettings(base, p.source.settings) : base;
+    // A rolled-back release's domains may belong to another app by now.
+    checkGrants(deps, app, { domains: spec.domains, capabilities: spec.capabilities });
     transitionBuild(deps.db, p.buildId, 'succeeded', { image });
-    return { image, processes: p.source.processes ?? { web: '' } };
+    return { image, spec };
   }
 
   const src = join(workDir, 'src');
@@ -75,9 +80,14 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
   const appJsonText = readSourceFile(dir, 'app.json');
   const appJson = appJsonText === null ? undefined : parseAppJson(appJsonText);
   const processes = readProcesses(dir, appJson);
-  // Checked before the settings are stored: a refused deploy leaves the app as it was.
-  checkContainerCount(processes, { ...appJson?.formation, ...deps.db.apps.get(p.appId)!.formation }, deps.config.limits.containersPerApp);
-  applySettings(deps, p.appId, manifest, appJson, log);
+  // The release's spec; the app itself changes only when the release is live (deploy-runner).
+  const spec = specOfSource(app, processes, manifest, appJson);
+  checkContainerCount(processes, spec.formation, deps.config.limits.containersPerApp);
+  // Domains and capabilities beyond what an admin allows the owner fail the deploy here, before anything runs.
+  checkGrants(deps, app, { ...(manifest?.domains ? { domains: spec.domains } : {}), ...(manifest ? { capabilities: spec.capabilities } : {}) });
+  if (manifest?.limits) checkLimits(manifest.limits, { memoryMb: deps.config.maxMemoryMb, cpus: deps.config.maxCpus }, 'berth.yml: limits');
+  if (manifest?.name && manifest.name !== app.name) log(`       note: berth.yml names app ${manifest.name}; deploying it as ${app.name}`);
+  if (manifest || appJson) log(`       read settings from ${[manifest ? 'berth.yml' : '', appJson ? 'app.json' : ''].filter(Boolean).join(' and ')}`);
   if (Object.keys(processes).length > 1 || processes.web !== '') log(`       processes: ${Object.keys(processes).join(', ')}`);
   // No Dockerfile: detect the stack and generate one from templates/ (berth generate shows it).
   const plan = detectStack(folderFiles(dir), loadTemplates(), {
@@ -85,7 +95,7 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
     runtime: manifest?.runtime,
     start: manifest?.start,
     build: manifest?.build,
-    port: deps.db.apps.get(p.appId)!.port ?? 8080,
+    port: spec.port ?? 8080,
   });
   if (plan.dockerfile) {
     writeSourceFile(dir, 'Dockerfile', plan.dockerfile);
@@ -102,14 +112,14 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
   // Every image the Dockerfile makes the builder read must be one this deploy may use (another
   // owner's is refused; a registry's is pulled now): the shared engine builds with pull off.
   if (!p.source.localSources) await checkDockerfile(deps, app.owner, dir, buildArgs, log);
-  const built = { processes, ...(appJson?.postdeploy ? { postdeploy: appJson.postdeploy } : {}) };
+  const built = { spec, ...(appJson?.postdeploy ? { postdeploy: appJson.postdeploy } : {}) };
   // Same source, same build arguments and same base images build the same image: reuse it.
-  const baseIds = await Promise.all(Object.values(buildArgs).map(async (ref) => (await deps.docker.image(ref))?.id ?? 'none'));
+  const baseIds = await Promise.all(Object.values(buildArgs).map(async (ref) => (await deps.images.image(ref))?.id ?? 'none'));
   const digest = createHash('sha256').update([sourceId, manifest?.root ?? '', plan.dockerfile ?? '', JSON.stringify(buildArgs), ...baseIds].join('\0')).digest('hex');
   deps.db.builds.setDigest(p.buildId, digest);
   const reusable = deps.db.builds.reusableImage(p.appId, digest);
-  if (reusable && (await deps.docker.image(reusable))) {
-    await deps.docker.tagImage(reusable, imageRepo(deps, app), tag);
+  if (reusable && (await deps.images.image(reusable))) {
+    await deps.images.tagImage(reusable, imageRepo(deps, app), tag);
     log(`-----> source unchanged: reusing ${reusable}`);
     transitionBuild(deps.db, p.buildId, 'succeeded', { image });
     return { image, ...built };
@@ -122,7 +132,7 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
     if (!l.startsWith('[Warning] One or more build-args')) log(`       ${l}`);
   });
   try {
-    await deps.docker.build({
+    await deps.images.build({
       contextDir: dir,
       tag: image,
       // No labels: each is one more build step after the last changed layer. Berth finds its
@@ -144,7 +154,7 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
   } catch (e) {
     shown.end();
     // A failed build may still have tagged nothing; make sure of it.
-    await deps.docker.removeImage(image).catch(() => undefined);
+    await deps.images.removeImage(image).catch(() => undefined);
     throw e instanceof BerthError ? e : Failed(`build failed: ${messageOf(e)}`);
   }
   transitionBuild(deps.db, p.buildId, 'succeeded', { image });
@@ -162,27 +172,6 @@ function readProcesses(src: string, appJson: AppJson | undefined): Processes {
   const running = Object.keys(processes).filter((t) => t !== 'release');
   if (running.length === 0) processes.web = '';
   return processes;
-}
-
-/** berth.yml over app.json over what the app had: port, health check, env, domains, capabilities, formation. */
-function applySettings(deps: Deps, appId: number, m: Manifest | null, j: AppJson | undefined, log: (l: string) => void): void {
-  if (!m && !j) return;
-  const app = deps.db.apps.get(appId)!;
-  if (m?.name && m.name !== app.name) log(`       note: berth.yml names app ${m.name}; deploying it as ${app.name}`);
-  const healthcheck = m?.healthcheck ?? j?.healthcheck;
-  // Domains and capabilities beyond what an admin allows the owner fail the deploy here,
-  // before anything runs; the running release is untouched.
-  const grants = { ...(m?.domains ? { domains: m.domains } : {}), ...(m ? { capabilities: m.capabilities ?? [] } : {}) };
-  checkGrants(deps, app, grants);
-  deps.db.apps.update(appId, {
-    ...(m?.port !== undefined ? { port: m.port } : {}),
-    ...(healthcheck ? { healthcheck } : {}),
-    env: { ...app.env, ...(j?.env ?? {}), ...(m?.env ?? {}) },
-    ...grants,
-  });
-  // app.json's formation sets quantities the user has not chosen with `berth scale`.
-  if (j && Object.keys(j.formation).length > 0) deps.db.apps.setFormation(appId, { ...j.formation, ...app.formation });
-  log(`       applied settings from ${[m ? 'berth.yml' : '', j ? 'app.json' : ''].filter(Boolean).join(' and ')}`);
 }
 
 async function fileDigest(file: string): Promise<string> {

@@ -12,7 +12,8 @@ import { readConfig, sealSnapshot, storeConfig } from '../config-vars/config-ser
 import type { Deps } from '../context.js';
 import { checkInstances, planInstances, runOnce, startInstance, type ProcessContext, type StartedProcess } from '../processes/process-containers.js';
 import { syncRoutes } from '../routing/sync-routes.js';
-import { buildPhase } from './build-phase.js';
+import { appWithSpec, specChanges } from '../releases/release-spec.js';
+import { buildPhase, type Built } from './build-phase.js';
 import { pruneImages, removeContainers } from './cleanup.js';
 import { logKey, uploadPath, type DeploySource } from './deploy-source.js';
 import { transitionBuild, transitionDeployment } from './states.js';
@@ -55,17 +56,19 @@ export async function runDeploy(deps: Deps, p: RunDeployParams): Promise<Deploym
 async function releasePhase(
   deps: Deps,
   p: RunDeployParams,
-  built: { image: string; processes: Record<string, string>; postdeploy?: string },
+  built: Built,
   made: { containers: string[]; switched?: boolean },
   log: (l: string) => void,
 ): Promise<void> {
-  const app = deps.db.apps.get(p.appId)!;
-  const { image, processes } = built;
+  const { image, spec } = built;
+  const { processes } = spec;
+  // The app as this release runs it; the row itself changes only in the switch's transaction.
+  const app = appWithSpec(deps.db.apps.get(p.appId)!, spec);
   // Config vars override the manifest's env; a config change or rollback brings its own set.
   const config = p.source.kind === 'image' && p.source.config ? p.source.config : readConfig(deps, app.id);
-  const port = app.port ?? (await deps.docker.image(image))?.exposedPorts[0] ?? DEFAULT_PORT;
-  transitionDeployment(deps.db, p.deploymentId, 'starting', { image, port, processes });
-  const ctx: ProcessContext = { app, deploymentId: p.deploymentId, image, port, env: { ...app.env, ...config }, processes };
+  const port = spec.port ?? (await deps.images.image(image))?.exposedPorts[0] ?? DEFAULT_PORT;
+  transitionDeployment(deps.db, p.deploymentId, 'starting', { image, port, processes, spec });
+  const ctx: ProcessContext = { app, deploymentId: p.deploymentId, image, port, env: { ...spec.env, ...config }, processes };
 
   // The release command (Procfile release:, app.json predeploy) runs once, before anything switches.
   if (processes.release) await runOnce(deps, ctx, 'release', processes.release, log);
@@ -82,17 +85,26 @@ async function releasePhase(
     deps.db.deployments.update(p.deploymentId, 'starting', { containers: [...made.containers] });
     await pauseForTests('start', log);
   }
-  const upstreams = await checkInstances(deps, ctx, started, resolveHealthCheck(app.healthcheck), log);
+  await checkInstances(deps, ctx, started, resolveHealthCheck(app.healthcheck), log);
   await pauseForTests('check', log);
 
-  // Switch: route to the new web containers first (atomic in Caddy), then record it all, then drain the old.
-  await syncRoutes(deps, { appId: app.id, upstreams });
+  // Switch: route to the new web containers first (atomic in Caddy), then record it all, then
+  // drain the old. The pin is in the database: a sync meanwhile (a container event, a restart of
+  // Berth) routes by it, never back to the release being replaced.
+  deps.db.apps.setRouting(app.id, p.deploymentId);
+  made.switched = true;
+  await syncRoutes(deps);
   await pauseForTests('switch', log);
   const previous = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
+  const previousRelease = previous ? deps.db.releases.byDeployment(previous.id) : undefined;
   let release: ReleaseRow | undefined;
-  made.switched = true;
   transitionDeployment(deps.db, p.deploymentId, 'running', {}, () => {
+    // The release's spec becomes the app's: port, health check, env, domains, capabilities, limits, formation.
+    const { processes: _, formation, ...settings } = spec;
+    deps.db.apps.update(app.id, settings);
+    deps.db.apps.setFormation(app.id, formation);
     deps.db.apps.setCurrentDeployment(app.id, p.deploymentId);
+    deps.db.apps.setRouting(app.id, null);
     if (previous && previous.status === 'running') transitionDeployment(deps.db, previous.id, 'stopped', { reason: `replaced by deployment #${p.deploymentId}` });
     storeConfig(deps, app.id, config);
     const restartOf = p.source.kind === 'image' ? p.source.restartOf : undefined;
@@ -101,13 +113,13 @@ async function releasePhase(
       release = deps.db.releases.listForApp(app.id).find((r) => r.id === restartOf);
     }
     if (!release) {
-      release = deps.db.releases.insert({ appId: app.id, deploymentId: p.deploymentId, image, config: sealSnapshot(deps, config), description: describeSource(p) });
-      deps.db.events.add({ appId: app.id, subject: `release:${release.id}`, kind: 'release.created', message: `v${release.version}: ${release.description}` });
+      release = deps.db.releases.insert({ appId: app.id, deploymentId: p.deploymentId, image, config: sealSnapshot(deps, config), description: describeSource(p), spec });
+      const changes = specChanges(previousRelease?.spec, spec);
+      deps.db.events.add({ appId: app.id, subject: `release:${release.id}`, kind: 'release.created', message: `v${release.version}: ${release.description}${changes.length > 0 ? ` (${changes.join(', ')})` : ''}` });
     }
   });
   // The database now says what the proxy does: later syncs need no pin.
   await pauseForTests('commit', log);
-  deps.routeOverrides.delete(app.id);
   log(`-----> release v${release!.version} is live (deploy #${p.deploymentId})`);
   // app.json's postdeploy runs once, after the app's first release; the release is live either way.
   if (built.postdeploy && release!.version === 1) {
@@ -139,12 +151,14 @@ function describeSource(p: RunDeployParams): string {
 async function failDeploy(deps: Deps, p: RunDeployParams, reason: string, made: { image?: string; containers: string[]; switched?: boolean }): Promise<void> {
   const dep = deps.db.deployments.get(p.deploymentId);
   // If the proxy was already pointed at this release, point it back before its containers go.
-  if (deps.routeOverrides.delete(p.appId) || made.switched) await syncRoutes(deps).catch(() => undefined);
+  const pinned = deps.db.apps.get(p.appId)?.routingDeploymentId === p.deploymentId;
+  if (pinned) deps.db.apps.setRouting(p.appId, null);
+  if (pinned || made.switched) await syncRoutes(deps).catch((e: unknown) => deps.logger.error({ err: e, deployment: p.deploymentId }, 'could not route back to the current release after a failed deploy'));
   const build = deps.db.builds.get(p.buildId);
   // A release that failed never served traffic: no need to let it drain.
   await removeContainers(deps, [...new Set([...made.containers, ...(dep?.containers ?? [])])], 1);
   const builtImage = made.image ?? build?.image ?? undefined;
-  if (builtImage) await deps.docker.removeImage(builtImage).catch(() => undefined);
+  if (builtImage) await deps.images.removeImage(builtImage).catch(() => undefined);
   deps.db.tx(() => {
     const b = deps.db.builds.get(p.buildId);
     if (b && b.status !== 'succeeded' && b.status !== 'failed') transitionBuild(deps.db, p.buildId, 'failed', { error: reason });

@@ -2,6 +2,9 @@
 // starts deploys and the runner that carries them out.
 import { join } from 'node:path';
 import type { Deps } from '../context.js';
+import type { ReleaseSpec } from '../../infra/db/rows.js';
+import type { Processes } from '../apps/procfile.js';
+import type { SettingsChange } from '../releases/release-spec.js';
 
 export type DeploySource = (
   | { kind: 'upload'; file: string; /** What the tarball is, e.g. "git push <sha>". */ label?: string }
@@ -14,8 +17,12 @@ export type DeploySource = (
       config?: Record<string, string>;
       /** What the release says it is, e.g. "rollback to v3". */
       note?: string;
-      /** Process commands of the release being re-deployed (else: web runs the image's CMD). */
-      processes?: Record<string, string>;
+      /** The whole spec to run it with (rollbacks, promotions), else the app's spec when the job runs ... */
+      spec?: ReleaseSpec;
+      /** ... with these processes (config changes, restarts; else web = the image's CMD) ... */
+      processes?: Processes;
+      /** ... and this settings change applied (`berth settings`). */
+      settings?: SettingsChange;
       /** A restart: the same release in new containers, recorded without a new version. */
       restartOf?: number;
     }

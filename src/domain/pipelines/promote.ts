@@ -6,6 +6,7 @@ import { appRef } from '../apps/app-service.js';
 import type { AppRow } from '../../infra/db/rows.js';
 import type { Deps } from '../context.js';
 import { startDeploy, type StartedDeploy } from '../deploys/deploy-service.js';
+import { specOfApp } from '../releases/release-spec.js';
 
 /** Sets (or with null, clears) the app's next stage; refuses a loop. */
 export function setNextStage(deps: Deps, app: AppRow, next: AppRow | null): void {
@@ -37,6 +38,13 @@ export async function promote(deps: Deps, app: AppRow, mayDeploy: (owner: string
     appName: appRef(next),
     // The caller may deploy to both stages, and the image is the first stage's own.
     localSources: true,
-    source: { kind: 'image', image: current.image, processes: current.processes, note: `promoted from ${app.name}${release ? ` v${release.version}` : ''}` },
+    source: {
+      kind: 'image',
+      image: current.image,
+      // What the source says about itself (processes, port, health check, manifest env) comes
+      // along; the stage keeps its own domains, formation, capabilities and limits.
+      spec: { ...specOfApp(next, current.processes), port: app.port, healthcheck: app.healthcheck, env: app.env },
+      note: `promoted from ${app.name}${release ? ` v${release.version}` : ''}`,
+    },
   });
 }

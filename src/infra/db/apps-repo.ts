@@ -1,6 +1,6 @@
 // The apps table.
 import type Database from 'better-sqlite3';
-import type { AppRow, HealthCheckSettings } from './rows.js';
+import type { AppRow, HealthCheckSettings, LimitSettings } from './rows.js';
 import { now } from './time.js';
 
 interface Raw {
@@ -13,6 +13,8 @@ interface Raw {
   domains: string;
   capabilities: string;
   formation: string;
+  limits: string;
+  routing_deployment_id: number | null;
   deploy_branch: string;
   webhook_secret: string | null;
   parent_app_id: number | null;
@@ -35,6 +37,8 @@ const toRow = (r: Raw): AppRow => ({
   domains: JSON.parse(r.domains) as string[],
   capabilities: JSON.parse(r.capabilities) as string[],
   formation: JSON.parse(r.formation) as Record<string, number>,
+  limits: JSON.parse(r.limits) as LimitSettings,
+  routingDeploymentId: r.routing_deployment_id,
   deployBranch: r.deploy_branch,
   webhookSecret: r.webhook_secret,
   parentAppId: r.parent_app_id,
@@ -56,7 +60,7 @@ export interface NewApp {
   domains?: string[];
 }
 
-export type AppSettings = Partial<Pick<AppRow, 'port' | 'healthcheck' | 'env' | 'domains' | 'capabilities'>>;
+export type AppSettings = Partial<Pick<AppRow, 'port' | 'healthcheck' | 'env' | 'domains' | 'capabilities' | 'limits'>>;
 
 export class AppsRepo {
   constructor(private readonly db: Database.Database) {}
@@ -94,13 +98,14 @@ export class AppsRepo {
     const cur = this.get(id);
     if (!cur) return;
     this.db
-      .prepare('UPDATE apps SET port = ?, healthcheck = ?, env = ?, domains = ?, capabilities = ?, updated_at = ? WHERE id = ?')
+      .prepare('UPDATE apps SET port = ?, healthcheck = ?, env = ?, domains = ?, capabilities = ?, limits = ?, updated_at = ? WHERE id = ?')
       .run(
         s.port !== undefined ? s.port : cur.port,
         JSON.stringify(s.healthcheck ?? cur.healthcheck),
         JSON.stringify(s.env ?? cur.env),
         JSON.stringify(s.domains ?? cur.domains),
         JSON.stringify(s.capabilities ?? cur.capabilities),
+        JSON.stringify(s.limits ?? cur.limits),
         now(),
         id,
       );
@@ -149,6 +154,11 @@ export class AppsRepo {
 
   setFormation(id: number, formation: Record<string, number>): void {
     this.db.prepare('UPDATE apps SET formation = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(formation), now(), id);
+  }
+
+  /** Pins (or with null unpins) the deployment the proxy routes the app to; see AppRow.routingDeploymentId. */
+  setRouting(id: number, deploymentId: number | null): void {
+    this.db.prepare('UPDATE apps SET routing_deployment_id = ? WHERE id = ?').run(deploymentId, id);
   }
 
   setCurrentDeployment(id: number, deploymentId: number | null): void {

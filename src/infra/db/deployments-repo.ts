@@ -1,6 +1,6 @@
 // The deployments table.
 import type Database from 'better-sqlite3';
-import type { DeploymentRow, DeploymentStatus } from './rows.js';
+import type { DeploymentRow, DeploymentStatus, ReleaseSpec } from './rows.js';
 import { now } from './time.js';
 
 interface Raw {
@@ -13,6 +13,7 @@ interface Raw {
   reason: string | null;
   containers: string;
   processes: string;
+  spec: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -27,6 +28,7 @@ const toRow = (r: Raw): DeploymentRow => ({
   reason: r.reason,
   containers: JSON.parse(r.containers) as string[],
   processes: JSON.parse(r.processes) as Record<string, string>,
+  spec: r.spec === null ? null : (JSON.parse(r.spec) as ReleaseSpec),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -37,6 +39,7 @@ export interface DeploymentFields {
   reason?: string | null;
   containers?: string[];
   processes?: Record<string, string>;
+  spec?: ReleaseSpec;
 }
 
 export class DeploymentsRepo {
@@ -83,7 +86,7 @@ export class DeploymentsRepo {
     const cur = this.get(id);
     if (!cur) return;
     this.db
-      .prepare('UPDATE deployments SET status = ?, image = ?, port = ?, reason = ?, containers = ?, processes = ?, updated_at = ? WHERE id = ?')
+      .prepare('UPDATE deployments SET status = ?, image = ?, port = ?, reason = ?, containers = ?, processes = ?, spec = ?, updated_at = ? WHERE id = ?')
       .run(
         status,
         f.image ?? cur.image,
@@ -91,6 +94,7 @@ export class DeploymentsRepo {
         f.reason !== undefined ? f.reason : cur.reason,
         JSON.stringify(f.containers ?? cur.containers),
         JSON.stringify(f.processes ?? cur.processes),
+        f.spec ? JSON.stringify(f.spec) : cur.spec && JSON.stringify(cur.spec),
         now(),
         id,
       );

@@ -290,4 +290,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE builds ADD COLUMN step_images TEXT NOT NULL DEFAULT '[]';
   `,
+  // 15: a release owns what it runs with: each deployment and release keeps its spec (JSON:
+  // processes, formation, port, health check, env, domains, capabilities, limits), applied to
+  // the app only when the deployment is live; per-app limits; and the durable route pin: the
+  // deployment the proxy is switched to while the switch is not yet recorded (NULL: current)
+  `
+  ALTER TABLE deployments ADD COLUMN spec TEXT;
+  ALTER TABLE releases ADD COLUMN spec TEXT;
+  ALTER TABLE apps ADD COLUMN limits TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE apps ADD COLUMN routing_deployment_id INTEGER;
+  `,
 ];

@@ -1,6 +1,6 @@
 // The releases table: vN per app, each an image and a sealed config snapshot.
 import type Database from 'better-sqlite3';
-import type { ReleaseRow } from './rows.js';
+import type { ReleaseRow, ReleaseSpec } from './rows.js';
 import { now } from './time.js';
 
 interface Raw {
@@ -11,6 +11,7 @@ interface Raw {
   image: string;
   config: string;
   description: string;
+  spec: string | null;
   created_at: string;
 }
 
@@ -22,6 +23,7 @@ const toRow = (r: Raw): ReleaseRow => ({
   image: r.image,
   config: r.config,
   description: r.description,
+  spec: r.spec === null ? null : (JSON.parse(r.spec) as ReleaseSpec),
   createdAt: r.created_at,
 });
 
@@ -29,11 +31,11 @@ export class ReleasesRepo {
   constructor(private readonly db: Database.Database) {}
 
   /** Adds the app's next version. */
-  insert(r: { appId: number; deploymentId: number; image: string; config: string; description: string }): ReleaseRow {
+  insert(r: { appId: number; deploymentId: number; image: string; config: string; description: string; spec: ReleaseSpec }): ReleaseRow {
     const next = this.db.prepare<[number], { v: number | null }>('SELECT MAX(version) AS v FROM releases WHERE app_id = ?').get(r.appId)?.v ?? 0;
     const info = this.db
-      .prepare('INSERT INTO releases (app_id, version, deployment_id, image, config, description, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(r.appId, next + 1, r.deploymentId, r.image, r.config, r.description, now());
+      .prepare('INSERT INTO releases (app_id, version, deployment_id, image, config, description, spec, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(r.appId, next + 1, r.deploymentId, r.image, r.config, r.description, JSON.stringify(r.spec), now());
     return toRow(this.db.prepare<[number], Raw>('SELECT * FROM releases WHERE id = ?').get(Number(info.lastInsertRowid))!);
   }
 

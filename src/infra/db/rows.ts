@@ -13,6 +13,31 @@ export interface HealthCheckSettings {
   waitMs?: number;
 }
 
+/** Per-container resource limits; null or absent: the server's default (BERTH_DEFAULT_MEMORY_MB, BERTH_DEFAULT_CPUS). */
+export interface LimitSettings {
+  memoryMb?: number | null;
+  cpus?: number | null;
+}
+
+/**
+ * Everything a release's containers run with besides the image and the config vars. A build
+ * makes one; it is stored with the deployment and the release, and applied to the app's row in
+ * the transaction that makes the deployment live (domain/releases/release-spec.ts).
+ */
+export interface ReleaseSpec {
+  /** Process type -> command ('' = the image's own CMD); `release` runs once per deploy. */
+  processes: Record<string, string>;
+  formation: Record<string, number>;
+  /** The port the app says it listens on; null: the image's EXPOSE, else 8080. */
+  port: number | null;
+  healthcheck: HealthCheckSettings;
+  /** Env from the manifests (berth.yml over app.json); config vars override it. */
+  env: Record<string, string>;
+  domains: string[];
+  capabilities: string[];
+  limits: LimitSettings;
+}
+
 export interface AppRow {
   id: number;
   name: string;
@@ -25,6 +50,12 @@ export interface AppRow {
   capabilities: string[];
   /** Desired containers per process type, e.g. { web: 3, worker: 1 }; types not named run 1. */
   formation: Record<string, number>;
+  limits: LimitSettings;
+  /**
+   * The deployment the proxy routes the app to while a deploy's switch is not yet recorded
+   * (null: the current one). Durable, so a restart mid-switch routes by it, then clears it.
+   */
+  routingDeploymentId: number | null;
   /** The branch whose pushes (and webhook events) deploy the app. */
   deployBranch: string;
   /** The webhook secret, sealed (SecretBox); null until one is made. */
@@ -69,6 +100,8 @@ export interface DeploymentRow {
   containers: string[];
   /** Process type -> command ('' = the image's own CMD). */
   processes: Record<string, string>;
+  /** What the release runs with; null for deployments made before specs existed, or not yet built. */
+  spec: ReleaseSpec | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -91,6 +124,8 @@ export interface ReleaseRow {
   /** Sealed JSON of the config vars this release runs with. */
   config: string;
   description: string;
+  /** What the release ran with; null for releases made before specs existed. */
+  spec: ReleaseSpec | null;
   createdAt: string;
 }
 

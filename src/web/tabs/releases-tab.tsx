@@ -1,6 +1,7 @@
 // Release history with one-click rollback to any earlier release (its kept image, no rebuild).
 import { useState } from 'preact/hooks';
 import { api, appPath, type ReleaseView } from '../api.js';
+import { DataTable } from '../components/data-table.js';
 import { DeployLog } from '../components/deploy-log.js';
 import { Notice } from '../components/notice.js';
 import { ago } from '../format.js';
@@ -20,43 +21,46 @@ export function ReleasesTab({ ref_, canWrite, tick }: TabProps) {
   return (
     <div class="stack">
       <Notice error={releases.error ?? error} />
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Release</th>
-              <th scope="col">Description</th>
-              <th scope="col" class="wide-only">Config</th>
-              <th scope="col" class="wide-only">When</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(releases.data ?? []).map((r) => (
-              <tr key={r.version} class={r.current ? 'current' : undefined}>
-                <td>
-                  v{r.version} {r.current && <span class="badge badge-running">current</span>}
-                </td>
-                <td class="wrap">
-                  {r.description}
-                  <span class="muted narrow-only"> · {ago(r.createdAt)}</span>
-                </td>
-                <td class="wide-only wrap">{r.configKeys.join(', ') || '-'}</td>
-                <td class="wide-only">{ago(r.createdAt)}</td>
-                <td>
-                  {canWrite && !r.current && (
-                    <button type="button" onClick={() => rollback(r.version)} aria-label={`Roll back to v${r.version}`}>
-                      Roll back
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={releases.data}
+        rowKey={(r) => r.version}
+        empty="No releases yet."
+        rowClass={(r) => (r.current ? 'current' : undefined)}
+        columns={[
+          {
+            header: 'Release',
+            cell: (r) => (
+              <>
+                v{r.version} {r.current && <span class="badge badge-running">current</span>}
+              </>
+            ),
+          },
+          {
+            header: 'Description',
+            cellClass: 'wrap',
+            cell: (r) => (
+              <>
+                {r.description}
+                {r.changes.length > 0 && <span class="muted"> ({r.changes.join(', ')})</span>}
+                <span class="muted narrow-only"> · {ago(r.createdAt)}</span>
+              </>
+            ),
+          },
+          { header: 'Config', class: 'wide-only', cellClass: 'wrap', cell: (r) => r.configKeys.join(', ') || '-' },
+          { header: 'When', class: 'wide-only', cell: (r) => ago(r.createdAt) },
+          {
+            header: 'Actions',
+            hidden: true,
+            cell: (r) =>
+              canWrite &&
+              !r.current && (
+                <button type="button" onClick={() => rollback(r.version)} aria-label={`Roll back to v${r.version}`}>
+                  Roll back
+                </button>
+              ),
+          },
+        ]}
+      />
       {deployment && <DeployLog key={deployment} deploymentId={deployment} />}
     </div>
   );

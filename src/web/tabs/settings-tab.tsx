@@ -1,32 +1,25 @@
-// The app's settings: port and health check (read here; berth.yml sets them), the deploy
-// branch, webhooks, pipeline stage and previews; and destroying the app after typing its name.
+// The app's settings: port, health check and limits (run-settings.tsx), the deploy branch,
+// webhooks, pipeline stage and previews; and destroying the app after typing its name.
 import { useState } from 'preact/hooks';
 import { api, appPath, type AppView } from '../api.js';
 import { ConfirmButton } from '../components/confirm-button.js';
+import { Field } from '../components/field.js';
 import type { GitView } from '../components/git-push.js';
 import { Notice } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { field } from '../format.js';
 import type { TabProps } from './tab-props.js';
 import { appHref } from '../router.js';
+import { RunSettings } from './run-settings.js';
 import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
 
 export function SettingsTab(props: TabProps) {
   const { app, ref_, canWrite, tick } = props;
   const git = useApi<GitView>(appPath(ref_, '/git'), [tick]);
-  const hc = app.healthcheck;
   return (
     <div class="stack">
-      <section class="card" aria-labelledby="run-h">
-        <h2 id="run-h">Port and health check</h2>
-        <p>
-          Port {app.port ?? 'not known until the first deploy'} · GET <code>{hc.path}</code> · timeout {hc.timeoutMs / 1000}s · {hc.attempts} attempts every {hc.intervalMs / 1000}s
-        </p>
-        <p class="muted">
-          Set them in the app's <code>berth.yml</code> (<code>port:</code>, <code>healthcheck:</code>); the next deploy applies them.
-        </p>
-      </section>
+      <RunSettings {...props} />
       <Notice error={git.error} />
       {git.data && <GitSettings ref_={ref_} git={git.data} canWrite={canWrite} reload={git.reload} />}
       {git.data && <Previews ref_={ref_} canWrite={canWrite} tick={tick} />}
@@ -101,12 +94,9 @@ function GitSettings({ ref_, git, canWrite, reload }: { ref_: string; git: GitVi
         )}
       </div>
       <form class="row fields" onSubmit={next} aria-label="Set the next stage">
-        <label class="grow">
-          <span>
-            Next stage <span class="muted">(owner/name; empty: none)</span>
-          </span>
+        <Field label="Next stage" hint="owner/name; empty: none" grow>
           <input name="next" defaultValue={git.next ?? ''} disabled={!canWrite} autocomplete="off" />
-        </label>
+        </Field>
         {canWrite && <button type="submit">Save stage</button>}
       </form>
       <Notice error={error} ok={ok} />
@@ -158,12 +148,9 @@ function Previews({ ref_, canWrite, tick }: { ref_: string; canWrite: boolean; t
             Branch or ref
             <input name="ref" required autocomplete="off" />
           </label>
-          <label class="grow">
-            <span>
-              Repository URL <span class="muted">(empty: the app's own)</span>
-            </span>
+          <Field label="Repository URL" hint="empty: the app's own" grow>
             <input name="url" autocomplete="off" />
-          </label>
+          </Field>
           <button type="submit">Deploy preview</button>
         </form>
       )}
