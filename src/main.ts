@@ -19,7 +19,7 @@ export const RECIPES_DIR = fileURLToPath(new URL('../images', import.meta.url));
 
 /** Starts the control plane: reconcile state, then serve the API. */
 export async function startServer(flags: ConfigSource, opts: { logLevel?: string } = {}): Promise<RunningServer> {
-  const [{ pino }, { reconcile }, { buildHttpApp }, { openDb }, { DockerEngine }, { LogStore }, { CaddyProxy }, { JobQueue }] = await Promise.all([
+  const [{ pino }, { reconcile }, { buildHttpApp }, { openDb }, { dockerEngine }, { LogStore }, { CaddyProxy }, { JobQueue }] = await Promise.all([
     import('pino'),
     import('./domain/reconcile.js'),
     import('./http/app.js'),
@@ -47,16 +47,21 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     instanceId = randomBytes(6).toString('hex');
     db.setMeta('instance_id', instanceId);
   }
+  // The domain sees each part through the interface it defines (domain/ports.ts).
+  const docker = dockerEngine(config.dockerSocket, { buildCgroupPrefix: config.containerPrefix, warn: (m) => logger.warn(m) });
+  const proxy = new CaddyProxy({ adminAddress: config.caddyAdmin, edgeAdminAddress: config.caddyEdgeAdmin, httpPort: config.httpPort, caddyBin: config.caddyBin, stateDir: join(config.dataDir, 'proxy') });
   const deps: Deps = {
     config,
     db,
-    docker: new DockerEngine(config.dockerSocket, { buildCgroupPrefix: config.containerPrefix, warn: (m) => logger.warn(m) }),
-    proxy: new CaddyProxy({ adminAddress: config.caddyAdmin, edgeAdminAddress: config.caddyEdgeAdmin, httpPort: config.httpPort, caddyBin: config.caddyBin, stateDir: join(config.dataDir, 'proxy') }),
+    scheduler: docker.containers,
+    images: docker.images,
+    streams: docker.streams,
+    networks: docker.networks,
+    proxy,
     logs: new LogStore(join(config.dataDir, 'logs'), { maxBytes: config.deployLogMaxMb * 1024 * 1024 }),
     jobs: new JobQueue(config.maxConcurrentDeploys),
     logger,
     secrets: SecretBox.open(join(config.dataDir, 'secret.key')),
-    routeOverrides: new Map(),
     instanceId,
   };
   const { bootstrapAdmin } = await import('./domain/users/tokens.js');
@@ -79,7 +84,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   const { ProxyWatch } = await import('./domain/routing/proxy-watch.js');
   const { syncRoutes } = await import('./domain/routing/sync-routes.js');
   const proxyWatch = new ProxyWatch({
-    proxy: deps.proxy,
+    proxy,
     logger,
     record: (kind, role, message) => deps.db.events.add({ appId: null, subject: `proxy:${role}`, kind, message }),
     afterRestart: (role) => (role === 'routing' ? syncRoutes(deps) : Promise.resolve()),
@@ -125,9 +130,10 @@ export function main(argv: string[]): Promise<void> {
   return runCli(argv, {
     startServer,
     bootstrapImages: async (p) => {
-      const [{ bootstrapImages }, { DockerEngine }] = await Promise.all([import('./domain/images/bootstrap.js'), import('./infra/docker/engine.js')]);
+      const [{ bootstrapImages }, { dockerEngine }] = await Promise.all([import('./domain/images/bootstrap.js'), import('./infra/docker/engine.js')]);
       const config = loadConfig(process.env);
-      return bootstrapImages(new DockerEngine(config.dockerSocket), { ...p, images: config.images, recipesDir: RECIPES_DIR });
+      const docker = dockerEngine(config.dockerSocket);
+      return bootstrapImages({ ping: () => docker.containers.ping(), images: docker.images }, { ...p, images: config.images, recipesDir: RECIPES_DIR });
     },
   });
 }

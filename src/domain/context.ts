@@ -2,11 +2,10 @@
 // is passed in, none is constructed at import time.
 import type { Config } from '../config.js';
 import type { Db } from '../infra/db/database.js';
-import type { DockerEngine } from '../infra/docker/engine.js';
 import type { LogStore } from '../infra/logs/log-store.js';
-import type { CaddyProxy } from '../infra/proxy/caddy.js';
 import type { SecretBox } from '../infra/secrets/secret-box.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { JobQueue } from './job-queue.js';
+import type { ImageStore, LogStreams, Networks, RouteApplier, Scheduler } from './ports.js';
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -17,19 +16,18 @@ export interface Logger {
 export interface Deps {
   config: Config;
   db: Db;
-  docker: DockerEngine;
-  proxy: CaddyProxy;
+  /** Runs the processes (the local Docker Engine today). */
+  scheduler: Scheduler;
+  images: ImageStore;
+  streams: LogStreams;
+  networks: Networks;
+  /** The routing proxy. */
+  proxy: RouteApplier;
   logs: LogStore;
   jobs: JobQueue;
   logger: Logger;
   /** Seals config vars at rest. */
   secrets: SecretBox;
-  /**
-   * Upstreams a deploy has switched an app to before its transaction records the switch.
-   * Every route sync honours them, so a sync triggered meanwhile (a container event) cannot
-   * route the app back to the release being replaced.
-   */
-  routeOverrides: Map<number, string[]>;
   /** Identifies what this Berth created on a shared Docker Engine (label berth.instance). */
   instanceId: string;
   /** Both Caddies as the proxy watch (routing/proxy-watch.ts) last saw them; absent while nothing watches. */

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
 import { openDb, type Db } from '../infra/db/database.js';
-import type { ContainerInfo } from '../infra/docker/engine.js';
+import type { ContainerInfo } from '../infra/docker/types.js';
 import type { CaddyConfig } from '../infra/proxy/route-table.js';
 import { LABELS, type Deps } from './context.js';
 import { reconcile } from './reconcile.js';
+import { engineParts } from './testing/engine-parts.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -41,8 +42,7 @@ describe('reconcile', () => {
       config: parseConfig({ dataDir }),
       db,
       instanceId: 'i1',
-      routeOverrides: new Map(),
-      jobs: { busy: () => false },
+            jobs: { busy: () => false },
       logs: { append: () => undefined },
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
       proxy: {
@@ -52,7 +52,7 @@ describe('reconcile', () => {
           calls.push(`routes ${['10.0.0.1', '10.0.0.2'].filter((ip) => routes.includes(ip)).join(',')}`);
         },
       },
-      docker: {
+      ...engineParts({
         ping: async () => undefined,
         ensureNetwork: async () => undefined,
         inspect: async (id: string) => infos.get(id) ?? null,
@@ -65,7 +65,7 @@ describe('reconcile', () => {
         listImages: async () => [],
         untaggedDescendants: async () => [],
         removeImage: async () => undefined,
-      },
+      }),
     } as unknown as Deps;
     const report = await reconcile(deps);
     expect(report.interrupted).toBe(1);

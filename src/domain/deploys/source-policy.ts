@@ -146,9 +146,9 @@ export async function admitImage(deps: Deps, owner: string, ref: string, log?: (
   const plan = planImage(ref, imageScope(deps, owner));
   if (plan.kind === 'registry') {
     log?.(`       pulling ${plan.ref}`);
-    await deps.docker.pull(plan.ref);
+    await deps.images.pull(plan.ref);
   }
-  const info = await deps.docker.image(plan.ref);
+  const info = await deps.images.image(plan.ref);
   if (!info) throw Failed(`image ${ref} is not on this host`, { hint: 'build or pull it first, or push it to a registry the host can reach' });
   // A registry image pulled by digest is that content; anything else must carry the name asked for.
   if (!(plan.kind === 'registry' && plan.parsed.digest) && !info.tags.includes(plan.parsed.name)) {

@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import type { BaseImages } from '../../config.js';
 import { Failed, Invalid, messageOf } from '../../errors.js';
 import { chrootRun, debootstrap, tarStream } from '../../infra/debootstrap/debootstrap.js';
-import type { DockerEngine } from '../../infra/docker/engine.js';
+import type { ImageStore } from '../ports.js';
+
+/** What building base images needs of the engine. */
+export interface BootstrapEngine {
+  ping(): Promise<void>;
+  images: ImageStore;
+}
 
 export const IMAGE_KINDS = ['base', 'node', 'python', 'go', 'static'] as const;
 export type ImageKind = (typeof IMAGE_KINDS)[number];
@@ -75,7 +81,7 @@ async function checkMirror(mirror: string): Promise<void> {
 
 const sha = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 24);
 
-export async function bootstrapImages(docker: DockerEngine, p: BootstrapParams): Promise<{ built: string[]; cached: string[] }> {
+export async function bootstrapImages(docker: BootstrapEngine, p: BootstrapParams): Promise<{ built: string[]; cached: string[] }> {
   const mirror = p.mirror ?? defaultMirror();
   if (!/^https?:\/\/[^\s]+$/.test(mirror)) throw Invalid(`mirror ${JSON.stringify(mirror)} is not an http(s) URL`);
   const only = p.only ?? [...IMAGE_KINDS];
@@ -92,7 +98,7 @@ export async function bootstrapImages(docker: DockerEngine, p: BootstrapParams):
 
   // The base, which every other image starts from, is needed whenever anything is built.
   const baseRecipe = sha('base', RECIPE_VERSION, mirror, SUITE, ca);
-  const base = await docker.image(p.images.base);
+  const base = await docker.images.image(p.images.base);
   if (!p.force && base?.labels[RECIPE_LABEL] === baseRecipe) {
     cached.push(p.images.base);
   } else {
@@ -100,20 +106,20 @@ export async function bootstrapImages(docker: DockerEngine, p: BootstrapParams):
     await buildBase(docker, { ...p, mirror, ca, recipe: baseRecipe });
     built.push(p.images.base);
   }
-  const baseId = (await docker.image(p.images.base))!.id;
+  const baseId = (await docker.images.image(p.images.base))!.id;
 
   for (const kind of IMAGE_KINDS) {
     if (kind === 'base' || !only.includes(kind)) continue;
     const ref = p.images[kind];
     const dir = join(p.recipesDir, kind);
     const recipe = sha(kind, RECIPE_VERSION, baseId, ...(await readdir(dir)).sort().map((f) => `${f}:${readFileSync(join(dir, f), 'utf8')}`));
-    const have = await docker.image(ref);
+    const have = await docker.images.image(ref);
     if (!p.force && have?.labels[RECIPE_LABEL] === recipe) {
       cached.push(ref);
       continue;
     }
     p.log(`-----> building ${ref}`);
-    await docker.build({
+    await docker.images.build({
       contextDir: dir,
       tag: ref,
       labels: { [RECIPE_LABEL]: recipe, 'berth.image': kind },
@@ -125,7 +131,7 @@ export async function bootstrapImages(docker: DockerEngine, p: BootstrapParams):
   return { built, cached };
 }
 
-async function buildBase(docker: DockerEngine, p: BootstrapParams & { mirror: string; ca: string; recipe: string }): Promise<void> {
+async function buildBase(docker: BootstrapEngine, p: BootstrapParams & { mirror: string; ca: string; recipe: string }): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-rootfs-'));
   try {
     p.log(`-----> debootstrap ${SUITE} from ${p.mirror} (about half a minute)`);
@@ -150,7 +156,7 @@ async function buildBase(docker: DockerEngine, p: BootstrapParams & { mirror: st
     const [repo, tag = 'latest'] = splitRef(p.images.base);
     const tar = tarStream(dir);
     await Promise.all([
-      docker.importImage(tar.stream, repo, tag, [...env.map((e) => `ENV ${e}`), `LABEL ${RECIPE_LABEL}=${p.recipe} berth.image=base`, 'CMD ["bash"]']),
+      docker.images.importImage(tar.stream, repo, tag, [...env.map((e) => `ENV ${e}`), `LABEL ${RECIPE_LABEL}=${p.recipe} berth.image=base`, 'CMD ["bash"]']),
       tar.done,
     ]);
   } finally {

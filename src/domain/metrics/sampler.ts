@@ -19,7 +19,7 @@ export async function sampleOnce(deps: Deps): Promise<number> {
   for (let i = 0; i < work.length; i += CONCURRENCY) {
     await Promise.all(
       work.slice(i, i + CONCURRENCY).map(async ({ app, d }) => {
-        const stats = await Promise.all(d!.containers.map((id) => deps.docker.stats(id).catch(() => null)));
+        const stats = await Promise.all(d!.containers.map((id) => deps.scheduler.stats(id).catch(() => null)));
         const live = stats.filter((s) => s !== null);
         if (live.length === 0) return;
         samples.push({ appId: app.id, at, cpuPercent: live.reduce((n, s) => n + s.cpuPercent, 0), memoryBytes: live.reduce((n, s) => n + s.memoryBytes, 0) });

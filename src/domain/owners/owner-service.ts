@@ -94,7 +94,7 @@ export async function deleteOwner(deps: Deps, p: Principal, name: string): Promi
     deps.db.owners.delete(name);
     deps.db.events.add({ appId: null, subject: `owner:${name}`, kind: 'owner.deleted', message: `${p.user.name} deleted owner ${name}` });
   });
-  await deps.docker.removeNetwork(ownerNetwork(deps, name)).catch((e: unknown) => deps.logger.warn({ err: e, owner: name }, 'removing the owner network failed'));
+  await deps.networks.removeNetwork(ownerNetwork(deps, name)).catch((e: unknown) => deps.logger.warn({ err: e, owner: name }, 'removing the owner network failed'));
 }
 
 export function addMember(deps: Deps, p: Principal, owner: string, userName: string): OwnerView {

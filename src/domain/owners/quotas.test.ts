@@ -4,6 +4,7 @@ import { openDb } from '../../infra/db/database.js';
 import { insertApp } from '../apps/app-service.js';
 import { LABELS, type Deps } from '../context.js';
 import { checkRunQuota, ownerQuotas, quotaRefusal } from './quotas.js';
+import { engineParts } from '../testing/engine-parts.js';
 
 /** Deps over an in-memory database, small default quotas, and a fake engine listing `runs` run containers. */
 function harness(runs: string[] = []) {
@@ -12,9 +13,9 @@ function harness(runs: string[] = []) {
     config: parseConfig({ quotaApps: '2', quotaPreviews: '1', quotaRuns: '2' }),
     db,
     instanceId: 'i1',
-    docker: {
+    ...engineParts({
       listContainers: async (labels: Record<string, string>) => (labels[LABELS.process] === 'run' && labels[LABELS.owner] === 'acme' ? runs.map((state, i) => ({ id: `c${i}`, state })) : []),
-    },
+    }),
   } as unknown as Deps;
   return { deps, db };
 }

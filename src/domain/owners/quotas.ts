@@ -36,7 +36,7 @@ export function checkAppQuota(deps: Deps, owner: string, kind: 'apps' | 'preview
 export async function checkRunQuota(deps: Deps, owner: string): Promise<void> {
   const limit = ownerQuotas(deps, owner).runs;
   // Docker is what runs them: its containers count, whatever this process remembers.
-  const runs = await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.owner]: owner, [LABELS.process]: 'run' });
+  const runs = await deps.scheduler.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.owner]: owner, [LABELS.process]: 'run' });
   const have = runs.filter((c) => c.state === 'running' || c.state === 'created' || c.state === 'restarting').length;
   if (have >= limit) throw quotaRefusal(owner, 'runs', have, limit);
 }

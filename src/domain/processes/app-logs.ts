@@ -76,12 +76,12 @@ function parseKept(line: string): LogEntry | null {
 
 /** The last lines of a container as entries; none when it is gone. */
 async function containerEntries(deps: Deps, id: string, tail: number): Promise<LogEntry[]> {
-  const info = await deps.docker.inspect(id);
+  const info = await deps.scheduler.inspect(id);
   if (!info) return [];
   const process = processNameOf(info);
   const now = new Date().toISOString();
   const out: LogEntry[] = [];
-  await deps.docker
+  await deps.streams
     .streamLogs(id, { follow: false, tail, timestamps: true, onLine: (raw, stream) => out.push({ ...splitTimestamp(raw, now), process, stream }) })
     .catch((e: unknown) => deps.logger.warn({ err: e, container: id }, 'cannot read container output'));
   return out;
@@ -124,12 +124,12 @@ export async function followAppLogs(deps: Deps, app: AppRow, tail: number, onEnt
   const current = app.currentDeploymentId !== null ? (deps.db.deployments.get(app.currentDeploymentId)?.containers ?? []) : [];
   await Promise.all(
     current.map(async (id) => {
-      const info = await deps.docker.inspect(id);
+      const info = await deps.scheduler.inspect(id);
       if (!info) return;
       const process = processNameOf(info);
       // From the last line already shown (or the start, when the tail showed none of it) on.
       const seen = history.filter((e) => e.process === process).at(-1)?.time ?? start;
-      await deps.docker
+      await deps.streams
         .streamLogs(
           id,
           {

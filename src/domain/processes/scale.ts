@@ -97,11 +97,11 @@ export async function scale(deps: Deps, appName: string, wanted: Record<string, 
     });
     if (!d || d.status !== 'running' || !d.image || !d.port) return { formation, applied: false };
 
-    const infos = (await Promise.all(d.containers.map((id) => deps.docker.inspect(id)))).filter((i) => i !== null);
+    const infos = (await Promise.all(d.containers.map((id) => deps.scheduler.inspect(id)))).filter((i) => i !== null);
     const ctx: ProcessContext = { app, deploymentId: d.id, image: d.image, port: d.port, env: { ...app.env, ...readConfig(deps, app.id) }, processes: d.processes };
     // Names held by this release's containers that are no longer current (scaled away, still stopping).
     const taken = new Set(
-      (await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.owner]: app.owner, [LABELS.app]: app.name, [LABELS.deployment]: String(d.id) })).map((c) => c.name),
+      (await deps.scheduler.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.owner]: app.owner, [LABELS.app]: app.name, [LABELS.deployment]: String(d.id) })).map((c) => c.name),
     );
     const added: StartedProcess[] = [];
     const surplus: string[] = [];
@@ -134,12 +134,23 @@ export async function scale(deps: Deps, appName: string, wanted: Record<string, 
   }, { owner: app0.owner });
 }
 
+const STATS_WAIT_MS = 2500;
+
+/** The promise's value, or null when it fails or takes longer than `ms`. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)));
+  return Promise.race([p.catch(() => null), late]).finally(() => clearTimeout(timer));
+}
+
 export async function ps(deps: Deps, appName: string): Promise<PsRow[]> {
   const app = getApp(deps, appName);
   const d = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
   const rows = await Promise.all(
     (d?.containers ?? []).map(async (id): Promise<PsRow | null> => {
-      const [info, stats] = await Promise.all([deps.docker.inspect(id), deps.docker.stats(id).catch(() => null)]);
+      // Docker samples stats twice, a second apart, and far slower while the engine is busy
+      // (a release stopping): a listing does not wait for them longer than STATS_WAIT_MS.
+      const [info, stats] = await Promise.all([deps.scheduler.inspect(id), within(deps.scheduler.stats(id), STATS_WAIT_MS)]);
       if (!info) return null;
       const running = info.state === 'running';
       // The supervisor records every restart, Docker's and its own; Docker's count covers the

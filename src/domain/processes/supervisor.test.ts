@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config.js';
 import { openDb } from '../../infra/db/database.js';
-import type { ContainerEvent, ContainerInfo } from '../../infra/docker/engine.js';
+import type { ContainerEvent, ContainerInfo } from '../../infra/docker/types.js';
 import { LABELS, type Deps } from '../context.js';
 import { describeDeath, processName, restartDelayMs, Supervisor } from './supervisor.js';
+import { engineParts } from '../testing/engine-parts.js';
 
 describe('restartDelayMs', () => {
   it('backs off exponentially from half a second, up to 30 s', () => {
@@ -37,17 +38,16 @@ function harness() {
     config: parseConfig({}),
     db,
     instanceId: 'i1',
-    routeOverrides: new Map(),
-    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+        logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
     proxy: { routesListen: 'unix//tmp/r.sock', apply: async () => undefined },
-    docker: {
+    ...engineParts({
       followEvents: (_l: unknown, onEvent: (e: ContainerEvent) => void, signal: AbortSignal) => {
         send = onEvent;
         return new Promise<void>((r) => signal.addEventListener('abort', () => r()));
       },
       inspect: async () => info,
       start: async () => undefined,
-    },
+    }),
   } as unknown as Deps;
   const supervisor = new Supervisor(deps);
   supervisor.start();

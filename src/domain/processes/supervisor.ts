@@ -49,7 +49,7 @@ export class Supervisor {
   constructor(private readonly deps: Deps) {}
 
   start(): void {
-    this.following = this.deps.docker.followEvents({ [LABELS.instance]: this.deps.instanceId }, (e) => this.onEvent(e), this.ac.signal, () => this.afterEngineRestart());
+    this.following = this.deps.streams.followEvents({ [LABELS.instance]: this.deps.instanceId }, (e) => this.onEvent(e), this.ac.signal, () => this.afterEngineRestart());
   }
 
   async stop(): Promise<void> {
@@ -109,7 +109,7 @@ export class Supervisor {
     const d = this.deps.db.deployments.get(deploymentId)!;
     const subject = `container:${e.id}`;
     // Asked at once: Docker's restart policy may start it again (and forget the OOM) any moment.
-    const info = await this.deps.docker.inspect(e.id).catch(() => null);
+    const info = await this.deps.scheduler.inspect(e.id).catch(() => null);
     const oomAt = this.oomAt.get(e.id);
     this.oomAt.delete(e.id);
     const oomKilled = (oomAt !== undefined && Date.now() - oomAt < OOM_MATCH_MS) || info?.oomKilled === true;
@@ -118,14 +118,14 @@ export class Supervisor {
     // Docker's restart policy restarts crashed processes itself; give it a moment to.
     await sleep(1000);
     if (this.ac.signal.aborted || !this.isCurrent(e.id, deploymentId)) return;
-    const now = await this.deps.docker.inspect(e.id);
+    const now = await this.deps.scheduler.inspect(e.id);
     if (!now || now.state === 'running' || now.state === 'restarting') return;
     const recent = this.deps.db.events.count(subject, 'process.restarted', new Date(Date.now() - CRASH_WINDOW_MS).toISOString());
     await sleep(restartDelayMs(recent));
     if (this.ac.signal.aborted || !this.isCurrent(e.id, deploymentId)) return;
     this.restarting.add(e.id);
     try {
-      await this.deps.docker.start(e.id);
+      await this.deps.scheduler.start(e.id);
     } catch (err) {
       this.restarting.delete(e.id);
       throw err;
@@ -160,7 +160,7 @@ export class Supervisor {
         host: `${app.name}.${this.deps.config.domain}`,
         address: async () => {
           if (this.ac.signal.aborted) return { gone: 'Berth is stopping' };
-          const c = await this.deps.docker.inspect(e.id);
+          const c = await this.deps.scheduler.inspect(e.id);
           if (!c || c.state !== 'running') return { gone: `it is ${c?.state ?? 'gone'}` };
           return c.ip ? { ip: c.ip } : { gone: "it has no address on its owner's network" };
         },

@@ -1,0 +1,61 @@
+// What the domain needs of the world, as small interfaces it owns. main.ts passes the
+// implementations (today: the local Docker Engine, split by noun in src/infra/docker/, and the
+// routing Caddy); unit tests pass in-memory fakes (src/domain/testing/). A multi-machine
+// scheduler (Docker Swarm) is one more implementation of Scheduler, ImageStore and Networks.
+import type { BuildParams, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams } from '../infra/docker/types.js';
+import type { Readable } from 'node:stream';
+import type { CaddyConfig } from '../infra/proxy/route-table.js';
+
+export type { BuildParams, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams };
+
+/** Runs a release's process instances and one-off commands, and reports their state and addresses. */
+export interface Scheduler {
+  /** Throws Unavailable with a hint when the engine does not answer. */
+  ping(): Promise<void>;
+  /** Creates and starts an unprivileged, limited container; returns its id. */
+  run(spec: ContainerSpec): Promise<string>;
+  /** Runs a one-off container to its end, streaming its output; the exit code. Removed after. */
+  runOnce(spec: ContainerSpec, onLine: (line: string) => void, timeoutMs: number, signal?: AbortSignal): Promise<number>;
+  /** State, address (ip) and labels; null when there is no such container. */
+  inspect(id: string): Promise<ContainerInfo | null>;
+  /** Every container (running or not) carrying all the given labels. */
+  listContainers(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  /** State and labels of every container carrying the labels, in one question however many. */
+  containerStates(labels: Record<string, string>): Promise<Map<string, { state: string; labels: Record<string, string> }>>;
+  start(id: string): Promise<void>;
+  /** Stops (SIGTERM, then SIGKILL after timeoutSec) and removes; a missing one is fine. */
+  remove(id: string, timeoutSec?: number): Promise<void>;
+  stats(id: string): Promise<ContainerStats | null>;
+}
+
+/** Where release images are built, kept and removed. */
+export interface ImageStore {
+  build(p: BuildParams): Promise<void>;
+  importImage(rootfsTar: Readable, repo: string, tag: string, changes?: string[]): Promise<void>;
+  image(ref: string): Promise<ImageInfo | null>;
+  pull(ref: string): Promise<void>;
+  listImages(reference: string): Promise<ImageInfo[]>;
+  untaggedDescendants(ids: string[]): Promise<string[]>;
+  tagImage(ref: string, repo: string, tag: string): Promise<void>;
+  removeImage(ref: string): Promise<void>;
+}
+
+/** What the processes print, and what happens to them. */
+export interface LogStreams {
+  followEvents(labels: Record<string, string>, onEvent: (e: ContainerEvent) => void, signal: AbortSignal, onReconnect?: () => void): Promise<void>;
+  tailLogs(id: string, tail: number): Promise<string[]>;
+  streamLogs(id: string, p: LogStreamParams, signal?: AbortSignal): Promise<void>;
+}
+
+/** The private networks an owner's processes share. */
+export interface Networks {
+  ensureNetwork(name: string, labels: Record<string, string>, subnetPool?: string): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+}
+
+/** Applies a whole route table in one atomic change (built inside its queue, from the state at that moment). */
+export interface RouteApplier {
+  apply(build: () => Promise<CaddyConfig>): Promise<void>;
+  /** Where the routing proxy listens for the edge. */
+  readonly routesListen: string;
+}

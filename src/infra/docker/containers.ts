@@ -1,0 +1,175 @@
+// Docker containers: every one unprivileged and limited (all capabilities dropped but those
+// granted, no-new-privileges, memory, CPU and pids limits); one-off runs; state and stats.
+// Implements the domain's Scheduler.
+import { Failed, Unavailable, messageOf } from '../../errors.js';
+import { isNotFound, isNotModified, type Docker } from './common.js';
+import type { DockerNetworks } from './networks.js';
+import type { DockerStreams } from './streams.js';
+import type { ContainerInfo, ContainerSpec, ContainerStats } from './types.js';
+
+export class DockerContainers {
+  constructor(
+    private readonly docker: Docker,
+    private readonly networks: DockerNetworks,
+    private readonly streams: DockerStreams,
+  ) {}
+
+  /** Throws Unavailable with a hint when no engine answers. */
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (e) {
+      throw Unavailable(`the Docker Engine does not answer: ${messageOf(e)}`, { hint: 'start it with scripts/setup-host (or your init system)' });
+    }
+  }
+
+  /** Creates and starts an unprivileged, limited container; returns its id. */
+  async run(spec: ContainerSpec): Promise<string> {
+    const c = await this.createContainer(spec);
+    try {
+      await c.start();
+    } catch (e) {
+      await this.remove(c.id);
+      throw Failed(`container did not start: ${messageOf(e)}`);
+    }
+    return c.id;
+  }
+
+  /** Creates (does not start) the unprivileged, limited container a spec describes. */
+  private async createContainer(spec: ContainerSpec): Promise<Docker.Container> {
+    try {
+      return await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Labels: spec.labels,
+        ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+        HostConfig: {
+          NetworkMode: spec.network,
+          RestartPolicy: { Name: spec.restart ?? 'unless-stopped' },
+          Memory: spec.memoryMb * 1024 * 1024,
+          MemorySwap: spec.memoryMb * 1024 * 1024,
+          NanoCpus: Math.round(spec.cpus * 1e9),
+          PidsLimit: spec.pidsLimit,
+          Privileged: false,
+          CapDrop: ['ALL'],
+          ...(spec.capAdd && spec.capAdd.length > 0 ? { CapAdd: spec.capAdd } : {}),
+          SecurityOpt: ['no-new-privileges:true'],
+          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+        },
+      });
+    } catch (e) {
+      // A network removed behind Berth's back is created again on the next attempt.
+      if (/network .* not found/i.test(messageOf(e))) this.networks.forget(spec.network);
+      throw e;
+    }
+  }
+
+  /**
+   * Runs a one-off container to its end, streaming its output; returns the exit code and
+   * removes the container. Killed after timeoutMs.
+   */
+  async runOnce(spec: ContainerSpec, onLine: (line: string) => void, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+    const id = await this.run({ ...spec, restart: 'no' });
+    const c = this.docker.getContainer(id);
+    const kill = () => void c.kill().catch(() => undefined);
+    const timer = setTimeout(kill, timeoutMs);
+    signal?.addEventListener('abort', kill, { once: true });
+    try {
+      const [result] = await Promise.all([c.wait() as Promise<{ StatusCode: number }>, this.streams.streamLogs(id, { follow: true, tail: -1, onLine })]);
+      return result.StatusCode;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', kill);
+      await this.remove(id, 1);
+    }
+  }
+
+  /** CPU and memory now (Docker samples twice, about a second apart). */
+  async stats(id: string): Promise<ContainerStats | null> {
+    try {
+      const s = (await this.docker.getContainer(id).stats({ stream: false })) as unknown as {
+        cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number; online_cpus?: number };
+        precpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number };
+        memory_stats: { usage?: number; limit?: number; stats?: { cache?: number; inactive_file?: number } };
+      };
+      const cpuDelta = s.cpu_stats.cpu_usage.total_usage - s.precpu_stats.cpu_usage.total_usage;
+      const sysDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
+      const cpus = s.cpu_stats.online_cpus ?? 1;
+      const cache = s.memory_stats.stats?.inactive_file ?? s.memory_stats.stats?.cache ?? 0;
+      return {
+        cpuPercent: sysDelta > 0 && cpuDelta > 0 ? (cpuDelta / sysDelta) * cpus * 100 : 0,
+        memoryBytes: Math.max(0, (s.memory_stats.usage ?? 0) - cache),
+        memoryLimitBytes: s.memory_stats.limit ?? 0,
+      };
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerInfo | null> {
+    try {
+      const i = await this.docker.getContainer(id).inspect();
+      const nets = Object.values(i.NetworkSettings?.Networks ?? {});
+      return {
+        id: i.Id,
+        name: i.Name.replace(/^\//, ''),
+        state: i.State.Status,
+        exitCode: i.State.ExitCode,
+        restartCount: i.RestartCount,
+        ip: nets.find((n) => n.IPAddress)?.IPAddress ?? null,
+        labels: i.Config.Labels ?? {},
+        image: i.Config.Image,
+        startedAt: i.State.StartedAt,
+        error: i.State.Error,
+        oomKilled: i.State.OOMKilled === true,
+        memoryLimitBytes: i.HostConfig?.Memory ?? 0,
+      };
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  /** Every container (running or not) carrying all the given labels. */
+  async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    const infos = await Promise.all(list.map((c) => this.inspect(c.Id)));
+    return infos.filter((i): i is ContainerInfo => i !== null);
+  }
+
+  /**
+   * State (running, exited, restarting, ...) and labels of every container carrying all the
+   * given labels, by id: one call to the engine, however many containers (lists of many apps).
+   */
+  async containerStates(labels: Record<string, string>): Promise<Map<string, { state: string; labels: Record<string, string> }>> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    return new Map(list.map((c) => [c.Id, { state: c.State, labels: c.Labels ?? {} }]));
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (e) {
+      if (!isNotModified(e)) throw e;
+    }
+  }
+
+  /** Stops (SIGTERM, then SIGKILL after timeoutSec) and removes; a missing container is fine. */
+  async remove(id: string, timeoutSec = 10): Promise<void> {
+    const c = this.docker.getContainer(id);
+    try {
+      await c.stop({ t: timeoutSec });
+    } catch (e) {
+      if (!isNotFound(e) && !isNotModified(e)) {
+        // A container that cannot be stopped politely is still removed by force below.
+      }
+    }
+    try {
+      await c.remove({ force: true, v: true });
+    } catch (e) {
+      if (!isNotFound(e) && !String(messageOf(e)).includes('already in progress')) throw e;
+    }
+  }
+}
