@@ -1,8 +1,9 @@
 // Which owners' apps a caller may see and change. Admins: all. Others: the owners they are
 // members of. An app the caller may not see is "not found", never "forbidden": its existence
-// is not disclosed. Every route that names an app (:app) or declares what its :id is
-// (`config.acts`) goes through here, on the route Fastify matched.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// is not disclosed. Every route declares what it acts on (`config.acts`: the app its :app
+// names, the deployment or build its :id names), checked here on the route Fastify matched;
+// a route that names one without declaring it is refused when it is registered.
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import { getApp } from '../domain/apps/app-service.js';
 import type { Deps } from '../domain/context.js';
 import { Forbidden, NotFound, Unauthorized } from '../errors.js';
@@ -44,36 +45,55 @@ export function deploymentFor(deps: Deps, req: FastifyRequest, id: number): Depl
 const CANONICAL_ID = /^[1-9][0-9]{0,14}$/;
 
 /**
- * The checks of one request on its matched route: the :app it names (rewritten to its
- * canonical `owner/name`, so handlers and services never see an ambiguous or foreign name),
- * and the deployment or build its :id names. Any other spelling of an id is "not found".
+ * The checks of one request on its matched route, by what the route declares it acts on: the
+ * app (its :app rewritten to the canonical `owner/name`, so handlers and services never see an
+ * ambiguous or foreign name), or the deployment or build its :id names. Any other spelling of
+ * an id is "not found".
  */
 function checkTargets(deps: Deps, req: FastifyRequest): void {
+  const { acts, createsApp } = req.routeOptions.config;
+  if (!acts) return;
   const params = (req.params ?? {}) as { app?: string; id?: number | string };
-  const route = req.routeOptions.url ?? '';
-  if (typeof params.app === 'string') {
+  if (acts === 'app') {
+    const ref = String(params.app);
     try {
-      params.app = appFor(deps, req, params.app).ref;
+      params.app = appFor(deps, req, ref).ref;
     } catch (e) {
       // Before validation the query string is not coerced yet: create is "true" here.
-      const creating = route.includes('/deploys') && String((req.query as { create?: unknown }).create) === 'true';
+      const creating = createsApp === true && String((req.query as { create?: unknown }).create) === 'true';
       if (!creating || !(e instanceof Error) || !('code' in e) || e.code !== 'not_found') throw e;
-      const owner = params.app.includes('/') ? params.app.split('/')[0]! : ((req.query as { owner?: string }).owner ?? 'default');
+      const owner = ref.includes('/') ? ref.split('/')[0]! : ((req.query as { owner?: string }).owner ?? 'default');
       requireOwner(deps, req, owner);
     }
+    return;
   }
-  const acts = req.routeOptions.config.acts;
-  if (acts && params.id !== undefined) {
-    const raw = String(params.id);
-    if (!CANONICAL_ID.test(raw)) throw NotFound(`${acts} ${JSON.stringify(raw.slice(0, 30))} does not exist`);
-    const id = Number(raw);
-    params.id = id;
-    if (acts === 'deployment') deploymentFor(deps, req, id);
-    else {
-      const d = deps.db.deployments.byBuild(id);
-      if (!d || !mayUse(deps, req, deps.db.apps.get(d.appId)?.owner ?? '')) throw NotFound(`build #${id} does not exist`);
-    }
+  const raw = String(params.id);
+  if (!CANONICAL_ID.test(raw)) throw NotFound(`${acts} ${JSON.stringify(raw.slice(0, 30))} does not exist`);
+  const id = Number(raw);
+  params.id = id;
+  if (acts === 'deployment') deploymentFor(deps, req, id);
+  else {
+    const d = deps.db.deployments.byBuild(id);
+    if (!d || !mayUse(deps, req, deps.db.apps.get(d.appId)?.owner ?? '')) throw NotFound(`build #${id} does not exist`);
   }
+}
+
+/** The parameter that names what a route acts on. */
+const TARGET_PARAM = { app: 'app', deployment: 'id', build: 'id' } as const;
+
+/**
+ * Refuses to register a route whose declaration and path disagree: one that names an app
+ * (:app) without `acts: 'app'`, or declares a target its path has no parameter for. Checked
+ * once, at start-up, so no route can forget its access check.
+ */
+export function checkDeclaration(route: { url: string; config?: FastifyContextConfig }): void {
+  const params = new Set([...route.url.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]));
+  const { auth, acts, createsApp } = route.config ?? {};
+  // Routes that check their own credentials (git, webhooks) authorize in their handlers.
+  if (auth !== undefined) return;
+  if (params.has('app') && acts !== 'app') throw new Error(`route ${route.url} names an app: declare config.acts 'app'`);
+  if (acts && !params.has(TARGET_PARAM[acts])) throw new Error(`route ${route.url} declares it acts on a ${acts} but has no :${TARGET_PARAM[acts]}`);
+  if (createsApp && acts !== 'app') throw new Error(`route ${route.url} may create an app only with config.acts 'app'`);
 }
 
 /**
@@ -87,6 +107,7 @@ export function stillAllowed(deps: Deps, req: FastifyRequest): void {
 }
 
 export function installAccess(app: FastifyInstance, deps: Deps): void {
+  app.addHook('onRoute', (route) => checkDeclaration({ url: route.url, config: route.config }));
   // Before body validation: a caller who may not see the app learns nothing from a 400.
   app.addHook('preValidation', async (req) => {
     if (!needsUser(req)) return;

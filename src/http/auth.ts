@@ -15,8 +15,15 @@ declare module 'fastify' {
     auth?: 'public' | 'self';
     /** A change a viewer may make too: their own tokens, session and password. */
     viewerMay?: boolean;
-    /** What the route's :id names; the caller must be allowed to see its app. */
-    acts?: 'deployment' | 'build';
+    /**
+     * What the route acts on: the app its :app names, or the deployment or build its :id names.
+     * The caller must be allowed to see that app (access.ts); a route naming one must declare it.
+     */
+    acts?: 'app' | 'deployment' | 'build';
+    /** With acts 'app': ?create=true may name an app that does not exist yet (deploys create it). */
+    createsApp?: boolean;
+    /** The WWW-Authenticate challenge the error handler sends with this route's 401s (git's Basic auth). */
+    challenge?: string;
   }
   interface FastifyRequest {
     principal: Principal | null;

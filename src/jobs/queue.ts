@@ -1,11 +1,7 @@
 // The deploy queue: jobs for one app run one at a time, in order; at most `max` run at once
 // across all apps, shared fairly between owners. Jobs are in memory; what a restart
-// interrupts is settled by reconcile().
-
-export interface JobOptions {
-  /** Whose job this is: slots are shared between owners (default: the key is its own owner). */
-  owner?: string;
-}
+// interrupts is settled by reconcile(). The domain knows it by its interface (domain/job-queue.ts).
+import type { JobOptions, JobQueue as DomainJobQueue } from '../domain/job-queue.js';
 
 /**
  * How many slots one owner may hold at once: never all of them (when there are two or more),
@@ -13,7 +9,7 @@ export interface JobOptions {
  */
 export const ownerCap = (max: number): number => (max <= 1 ? 1 : Math.ceil(max / 2));
 
-export class JobQueue {
+export class JobQueue implements DomainJobQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
   private running = 0;
   private readonly runningBy = new Map<string, number>();

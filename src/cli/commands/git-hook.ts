@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Invalid } from '../../errors.js';
-import { archiveCommit } from '../../infra/git/git.js';
+import { archivePushedCommit } from '../../domain/pipelines/push-archive.js';
 import { ApiClient } from '../client.js';
 import type { CliContext } from '../context.js';
 import { followDeploy, type Started } from '../follow.js';
@@ -42,7 +42,7 @@ export function registerGitHook(program: Command, ctx: CliContext): void {
         try {
           const file = join(work, 'source.tar.gz');
           // The pushed objects are still quarantined: only this hook's git can read them.
-          await archiveCommit(process.cwd(), u.sha, file);
+          await archivePushedCommit(process.cwd(), u.sha, file);
           ctx.out(`-----> deploying ${app} from ${branch} at ${u.sha.slice(0, 12)}`);
           const started = await client.request<Started>('POST', `/api/v1/apps/${encodeURIComponent(app)}/deploys/upload`, {
             query: { source: `git push ${u.sha}` },

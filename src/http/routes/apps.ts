@@ -28,19 +28,19 @@ export const appRoutes =
       return reply.status(201).send(await viewApp(deps, created));
     });
 
-    app.get('/apps/:app', { schema: { summary: 'Show an app', tags: ['apps'], params: AppParams, response: { 200: AppView, ...errors } } }, async (req) =>
+    app.get('/apps/:app', { config: { acts: 'app' }, schema: { summary: 'Show an app', tags: ['apps'], params: AppParams, response: { 200: AppView, ...errors } } }, async (req) =>
       viewApp(deps, getApp(deps, req.params.app)),
     );
 
     app.get(
       '/apps/:app/status',
-      { schema: { summary: "An app's live status with its containers", tags: ['apps'], params: AppParams, response: { 200: AppStatusView, ...errors } } },
+      { config: { acts: 'app' }, schema: { summary: "An app's live status with its containers", tags: ['apps'], params: AppParams, response: { 200: AppStatusView, ...errors } } },
       async (req) => appStatus(deps, getApp(deps, req.params.app)),
     );
 
     app.delete(
       '/apps/:app',
-      { schema: { summary: 'Destroy an app: containers, images, routes, rows', tags: ['apps'], params: AppParams, response: { 200: Type.Object({ destroyed: Type.String() }), ...errors } } },
+      { config: { acts: 'app' }, schema: { summary: 'Destroy an app: containers, images, routes, rows', tags: ['apps'], params: AppParams, response: { 200: Type.Object({ destroyed: Type.String() }), ...errors } } },
       async (req) => {
         await destroyApp(deps, req.params.app);
         return { destroyed: req.params.app };
@@ -53,7 +53,7 @@ export const appRoutes =
     });
     app.get(
       '/apps/:app/domains',
-      { schema: { summary: "An app's custom domains, and those its owner may use", tags: ['apps'], params: AppParams, response: { 200: Domains, ...errors } } },
+      { config: { acts: 'app' }, schema: { summary: "An app's custom domains, and those its owner may use", tags: ['apps'], params: AppParams, response: { 200: Domains, ...errors } } },
       async (req) => {
         const a = getApp(deps, req.params.app);
         return { domains: a.domains, allowed: deps.db.owners.get(a.owner)?.domains ?? [] };
@@ -63,6 +63,7 @@ export const appRoutes =
     app.put(
       '/apps/:app/domains',
       {
+        config: { acts: 'app' },
         schema: {
           summary: "Replace an app's custom domains (only those an admin allows its owner, used by no other app); routed at once",
           tags: ['apps'],
@@ -80,19 +81,19 @@ export const appRoutes =
 
     app.get(
       '/apps/:app/deployments',
-      { schema: { summary: "An app's deployments, newest first", tags: ['deploys'], params: AppParams, response: { 200: Type.Array(Deployment), ...errors } } },
+      { config: { acts: 'app' }, schema: { summary: "An app's deployments, newest first", tags: ['deploys'], params: AppParams, response: { 200: Type.Array(Deployment), ...errors } } },
       async (req) => deps.db.deployments.listForApp(getApp(deps, req.params.app).id).map((d) => deploymentView(deps.db, d)),
     );
 
     app.get(
       '/apps/:app/builds',
-      { schema: { summary: "An app's builds of source (uploads, git refs), newest first, each with its deploy's outcome", tags: ['deploys'], params: AppParams, response: { 200: Type.Array(Build), ...errors } } },
+      { config: { acts: 'app' }, schema: { summary: "An app's builds of source (uploads, git refs), newest first, each with its deploy's outcome", tags: ['deploys'], params: AppParams, response: { 200: Type.Array(Build), ...errors } } },
       async (req) => listSourceBuilds(deps.db, getApp(deps, req.params.app).id),
     );
 
     app.get(
       '/apps/:app/events',
-      { schema: { summary: "An app's event log, newest first", tags: ['apps'], params: AppParams, response: { 200: Type.Array(Event), ...errors } } },
+      { config: { acts: 'app' }, schema: { summary: "An app's event log, newest first", tags: ['apps'], params: AppParams, response: { 200: Type.Array(Event), ...errors } } },
       async (req) => deps.db.events.listForApp(getApp(deps, req.params.app).id),
     );
   };

@@ -9,9 +9,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../../domain/context.js';
 import { startDeploy, type DeploySource } from '../../domain/deploys/deploy-service.js';
-import { deploymentView } from '../../domain/deploys/deployment-view.js';
+import { showDeployment } from '../../domain/deploys/deployment-view.js';
 import { deployAnswer } from '../deploy-answer.js';
-import { Invalid, NotFound, TooLarge } from '../../errors.js';
+import { Invalid, TooLarge } from '../../errors.js';
 import { announcedOver, byteLimit, discardRest } from '../body-limit.js';
 import { AppParams, DeployBody, DeployQuery, Deployment, ErrorBody, IdParams, StartedDeploy as StartedSchema } from '../schemas.js';
 
@@ -23,6 +23,7 @@ export const deployRoutes =
     app.post(
       '/apps/:app/deploys',
       {
+        config: { acts: 'app', createsApp: true },
         schema: {
           summary: 'Deploy from a git URL and ref, or from an image on this host',
           tags: ['deploys'],
@@ -52,6 +53,7 @@ export const deployRoutes =
     app.post(
       '/apps/:app/deploys/upload',
       {
+        config: { acts: 'app', createsApp: true },
         bodyLimit: Number.MAX_SAFE_INTEGER,
         schema: {
           summary: 'Deploy an uploaded source tarball (.tar.gz as the request body)',
@@ -103,10 +105,6 @@ export const deployRoutes =
     app.get(
       '/deployments/:id',
       { config: { acts: 'deployment' }, schema: { summary: 'Show a deployment', tags: ['deploys'], params: IdParams, response: { 200: Deployment, 404: ErrorBody } } },
-      async (req) => {
-        const d = deps.db.deployments.get(req.params.id);
-        if (!d) throw NotFound(`deployment #${req.params.id} does not exist`);
-        return deploymentView(deps.db, d);
-      },
+      async (req) => showDeployment(deps, req.params.id),
     );
   };

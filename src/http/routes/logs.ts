@@ -4,11 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { getApp } from '../../domain/apps/app-service.js';
-import { appUrls } from '../../domain/apps/urls.js';
 import type { Deps } from '../../domain/context.js';
 import { DEFAULT_TAIL, MAX_TAIL, followAppLogs, formatEntry, parseTail, readAppLogs } from '../../domain/processes/app-logs.js';
-import { logKey } from '../../domain/deploys/deploy-source.js';
-import { NotFound } from '../../errors.js';
+import { deployLogFollower, deploymentOfBuild, readDeployLog } from '../../domain/deploys/deploy-log.js';
 import { AppParams, ErrorBody, IdParams, LogsQuery } from '../schemas.js';
 import { openSse } from '../sse.js';
 
@@ -21,16 +19,13 @@ export const logRoutes =
   (deps: Deps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const deployLog = (id: number, follow: boolean | undefined, req: FastifyRequest, reply: FastifyReply) => {
-      const key = logKey(id);
-      if (!follow) return { lines: deps.logs.read(key), done: !deps.logs.isLive(key) };
+      if (!follow) return readDeployLog(deps, id);
+      const start = deployLogFollower(deps, id);
       const sse = openSse(deps, req, reply);
-      const stop = deps.logs.follow(
-        key,
+      const stop = start(
         (line) => sse.send('line', { line }),
-        () => {
-          const d = deps.db.deployments.get(id);
-          const app = d ? deps.db.apps.get(d.appId) : undefined;
-          sse.send('end', { status: d?.status ?? 'unknown', reason: d?.reason ?? null, urls: app ? appUrls(app, deps.config) : [] });
+        (end) => {
+          sse.send('end', end);
           sse.end();
         },
       );
@@ -41,25 +36,19 @@ export const logRoutes =
     app.get(
       '/deployments/:id/log',
       { config: { acts: 'deployment' }, schema: { summary: "A deploy's log (build and release); ?follow=true streams it as SSE", tags: ['logs'], params: IdParams, querystring: LogsQuery, response: { 200: Lines, 404: ErrorBody } } },
-      async (req, reply) => {
-        if (!deps.db.deployments.get(req.params.id)) throw NotFound(`deployment #${req.params.id} does not exist`);
-        return deployLog(req.params.id, req.query.follow, req, reply);
-      },
+      async (req, reply) => deployLog(req.params.id, req.query.follow, req, reply),
     );
 
     app.get(
       '/builds/:id/log',
       { config: { acts: 'build' }, schema: { summary: "A build's log; ?follow=true streams it as SSE", tags: ['logs'], params: IdParams, querystring: LogsQuery, response: { 200: Lines, 404: ErrorBody } } },
-      async (req, reply) => {
-        const d = deps.db.deployments.byBuild(req.params.id);
-        if (!d) throw NotFound(`build #${req.params.id} does not exist`);
-        return deployLog(d.id, req.query.follow, req, reply);
-      },
+      async (req, reply) => deployLog(deploymentOfBuild(deps, req.params.id), req.query.follow, req, reply),
     );
 
     app.get(
       '/apps/:app/logs',
       {
+        config: { acts: 'app' },
         schema: {
           summary:
             "An app's runtime output, oldest first: each line with its time and process (web.1), from the current release's containers and from those a failed start left; ?follow=true streams it as SSE (`line` events carry the same fields)",

@@ -5,17 +5,15 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { getApp, viewApps } from '../../domain/apps/app-service.js';
 import type { Deps } from '../../domain/context.js';
-import { remoteUrl, repoDir } from '../../domain/pipelines/app-repos.js';
+import { gitSettings, ownRepository, setGitSettings } from '../../domain/pipelines/git-remote.js';
 import { listPreviews, nextPreviewNumber, requirePreview, upsertPreview } from '../../domain/pipelines/previews.js';
 import { promote, setNextStage } from '../../domain/pipelines/promote.js';
 import { webhookSecret } from '../../domain/pipelines/webhooks.js';
 import { destroyApp } from '../../domain/apps/app-service.js';
-import { Forbidden, Invalid } from '../../errors.js';
-import { validateGitRef } from '../../domain/deploys/source-policy.js';
+import { Invalid } from '../../errors.js';
 import { appFor, mayUse } from '../access.js';
 import { deployAnswer } from '../deploy-answer.js';
 import { AppParams, AppView, ErrorBody, StartedDeploy, WaitQuery } from '../schemas.js';
-import { existsSync } from 'node:fs';
 
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
 const GitView = Type.Object({
@@ -33,27 +31,16 @@ const publicBase = (req: FastifyRequest): string => `${req.protocol}://${req.hea
 export const pipelineRoutes =
   (deps: Deps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const gitView = (req: FastifyRequest, ref: string) => {
-      const a = getApp(deps, ref);
-      const next = a.promoteToAppId !== null ? deps.db.apps.get(a.promoteToAppId) : undefined;
-      const hooks = `${publicBase(req)}/hooks`;
-      return {
-        remote: remoteUrl(a, publicBase(req)),
-        branch: a.deployBranch,
-        webhooks: { github: `${hooks}/github/${a.owner}/${a.name}`, generic: `${hooks}/generic/${a.owner}/${a.name}` },
-        hasWebhookSecret: a.webhookSecret !== null,
-        next: next ? `${next.owner}/${next.name}` : null,
-        forkConfig: a.forkConfig,
-      };
-    };
+    const gitView = (req: FastifyRequest, ref: string) => gitSettings(deps, getApp(deps, ref), publicBase(req));
 
-    app.get('/apps/:app/git', { schema: { summary: "An app's git remote, deploy branch, webhook URLs and next stage", tags: ['pipelines'], params: AppParams, response: { 200: GitView, ...errors } } }, async (req) =>
+    app.get('/apps/:app/git', { config: { acts: 'app' }, schema: { summary: "An app's git remote, deploy branch, webhook URLs and next stage", tags: ['pipelines'], params: AppParams, response: { 200: GitView, ...errors } } }, async (req) =>
       gitView(req, req.params.app),
     );
 
     app.patch(
       '/apps/:app/git',
       {
+        config: { acts: 'app' },
         schema: {
           summary: "Set the branch whose pushes and webhook events deploy the app, and (admins) whether previews of forks' pull requests get the app's config",
           tags: ['pipelines'],
@@ -69,19 +56,16 @@ export const pipelineRoutes =
         },
       },
       async (req) => {
-        const a = getApp(deps, req.params.app);
-        if (req.body.forkConfig !== undefined && req.principal?.user.role !== 'admin') throw Forbidden("only admins decide whether forks' previews get an app's config");
-        deps.db.apps.setGit(a.id, {
-          ...(req.body.branch !== undefined ? { deployBranch: validateGitRef(req.body.branch) } : {}),
-          ...(req.body.forkConfig !== undefined ? { forkConfig: req.body.forkConfig } : {}),
-        });
-        return gitView(req, req.params.app);
+        const user = req.principal!.user;
+        const a = setGitSettings(deps, getApp(deps, req.params.app), req.body, { name: user.name, admin: user.role === 'admin' });
+        return gitSettings(deps, a, publicBase(req));
       },
     );
 
     app.post(
       '/apps/:app/webhook-secret',
       {
+        config: { acts: 'app' },
         schema: {
           summary: "The app's webhook secret: made on first call; ?rotate=true replaces it",
           tags: ['pipelines'],
@@ -97,13 +81,14 @@ export const pipelineRoutes =
       },
     );
 
-    app.get('/apps/:app/previews', { schema: { summary: "The app's preview apps", tags: ['pipelines'], params: AppParams, response: { 200: Type.Array(AppView), ...errors } } }, async (req) =>
+    app.get('/apps/:app/previews', { config: { acts: 'app' }, schema: { summary: "The app's preview apps", tags: ['pipelines'], params: AppParams, response: { 200: Type.Array(AppView), ...errors } } }, async (req) =>
       viewApps(deps, listPreviews(deps, getApp(deps, req.params.app))),
     );
 
     app.post(
       '/apps/:app/previews',
       {
+        config: { acts: 'app' },
         schema: {
           summary: 'Deploy a preview app <app>-pr-<n> from a ref (of git.url, else of the app\'s own Berth repository), with the app\'s config',
           tags: ['pipelines'],
@@ -119,8 +104,7 @@ export const pipelineRoutes =
       async (req, reply) => {
         const parent = getApp(deps, req.params.app);
         // Without a URL: the branch pushed to the app's own remote on this server.
-        const own = repoDir(deps, parent);
-        const url = req.body.url ?? (existsSync(own) ? own : undefined);
+        const url = req.body.url ?? ownRepository(deps, parent);
         if (!url) throw Invalid(`give the repository URL: ${parent.name} has no git remote on Berth yet`);
         // The app's own repository is a local path Berth chose; a URL the caller gives is
         // held to the caller's rules (local paths for admins only).
@@ -134,6 +118,7 @@ export const pipelineRoutes =
     app.delete(
       '/apps/:app/previews/:number',
       {
+        config: { acts: 'app' },
         schema: {
           summary: 'Destroy a preview app',
           tags: ['pipelines'],
@@ -151,6 +136,7 @@ export const pipelineRoutes =
     app.put(
       '/apps/:app/pipeline',
       {
+        config: { acts: 'app' },
         schema: {
           summary: "Set (or with null, clear) the app's next stage: `promote` deploys its image there",
           tags: ['pipelines'],
@@ -170,6 +156,7 @@ export const pipelineRoutes =
     app.post(
       '/apps/:app/promote',
       {
+        config: { acts: 'app' },
         schema: {
           summary: "Deploy the app's running image and process types to its next stage, with that stage's config (no build)",
           tags: ['pipelines'],

@@ -4,6 +4,7 @@ import Type from 'typebox';
 import type { Deps } from '../../domain/context.js';
 import { runCommand } from '../../domain/processes/process-containers.js';
 import { formationOf, oneOffContext, ps, scale } from '../../domain/processes/scale.js';
+import { errorInfo } from '../error-body.js';
 import { openSse } from '../sse.js';
 import { AppParams, ErrorBody, Nullable } from '../schemas.js';
 
@@ -27,6 +28,7 @@ export const processRoutes =
     app.post(
       '/apps/:app/scale',
       {
+        config: { acts: 'app' },
         schema: {
           summary: 'Set how many containers run per process type; applied to the running release in place',
           tags: ['processes'],
@@ -44,6 +46,7 @@ export const processRoutes =
     app.get(
       '/apps/:app/formation',
       {
+        config: { acts: 'app' },
         schema: {
           summary: "The app's process types: how many of each run and their command (null: the image's CMD, or nothing deployed yet)",
           tags: ['processes'],
@@ -57,6 +60,7 @@ export const processRoutes =
     app.post(
       '/apps/:app/runs',
       {
+        config: { acts: 'app' },
         schema: {
           summary: 'Run a one-off command in a new container of the current release; answers with an SSE stream of its output, then `exit` {code}',
           tags: ['processes'],
@@ -72,7 +76,10 @@ export const processRoutes =
         try {
           sse.send('exit', await runCommand(deps, ctx, req.body.command, (line) => sse.send('line', { line }), sse.signal));
         } catch (e) {
-          sse.send('exit', { code: 125, error: (e as Error).message });
+          // The stream is open, so the error handler can no longer answer: the exit event says
+          // what it would have (a BerthError's message and hint; an internal error by request id).
+          const { message, hint } = errorInfo(req, e);
+          sse.send('exit', { code: 125, error: message, ...(hint ? { hint } : {}) });
         }
         sse.end();
         return reply;
@@ -81,7 +88,7 @@ export const processRoutes =
 
     app.get(
       '/apps/:app/ps',
-      { schema: { summary: "An app's containers: state, uptime, restarts, CPU and memory", tags: ['processes'], params: AppParams, response: { 200: Type.Array(Ps), ...errors } } },
+      { config: { acts: 'app' }, schema: { summary: "An app's containers: state, uptime, restarts, CPU and memory", tags: ['processes'], params: AppParams, response: { 200: Type.Array(Ps), ...errors } } },
       async (req) => ps(deps, req.params.app),
     );
   };

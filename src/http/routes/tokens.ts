@@ -1,6 +1,7 @@
 // API tokens of the caller (all tokens for admins), who the caller is, and the audit log.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { readAudit } from '../../domain/audit/audit-log.js';
 import type { Deps } from '../../domain/context.js';
 import { createToken, listTokens, revokeToken } from '../../domain/users/tokens.js';
 import { Forbidden } from '../../errors.js';
@@ -73,7 +74,7 @@ export const tokenRoutes =
             if (req.principal!.user.role !== 'admin' || !app.includes('/')) throw e;
           }
         }
-        return deps.db.audit.list({ app, limit: req.query.limit ?? 100 });
+        return readAudit(deps, { app, limit: req.query.limit ?? 100 });
       },
     );
 
