@@ -5,6 +5,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf } from '../errors.js';
 import { LABELS, type Deps } from './context.js';
+import { ownImageDeployment, ownImagesPattern } from './deploys/cleanup.js';
 import { logKey } from './deploys/deploy-source.js';
 import { transitionBuild, transitionDeployment } from './deploys/states.js';
 import { syncRoutes } from './routing/sync-routes.js';
@@ -22,7 +23,7 @@ const INTERRUPTED = 'interrupted: the Berth server stopped during this deploy';
 
 export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   const report: ReconcileReport = { interrupted: 0, removedContainers: 0, restartedContainers: 0, removedImages: 0, lostReleases: 0 };
-  await deps.docker.ping();
+  await deps.scheduler.ping();
   for (const owner of new Set(deps.db.apps.list().map((a) => a.owner))) await ensureOwnerNetwork(deps, owner);
 
   // 1. Work that a restart interrupted can never finish: mark it failed, and remove the step
@@ -35,7 +36,11 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   for (const d of deps.db.deployments.unfinished()) {
     if (deps.jobs.busy(`app-${d.appId}`)) continue;
     // Its image never served: forgetting it here lets step 6 remove it as an orphan.
-    transitionDeployment(deps.db, d.id, 'failed', { reason: INTERRUPTED }, () => deps.db.deployments.clearImage(d.id));
+    transitionDeployment(deps.db, d.id, 'failed', { reason: INTERRUPTED }, () => {
+      deps.db.deployments.clearImage(d.id);
+      // A switch the restart cut short: the app is routed by its current release again (step 4).
+      if (deps.db.apps.get(d.appId)?.routingDeploymentId === d.id) deps.db.apps.setRouting(d.appId, null);
+    });
     deps.logs.append(logKey(d.id), ` !     ${INTERRUPTED}`);
     report.interrupted++;
   }
@@ -51,7 +56,7 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   // 3. The current release of every app runs: start stopped containers, recreate missing ones.
   for (const d of currentDeployments) {
     const dep = d!;
-    const infos = await Promise.all(dep.containers.map((id) => deps.docker.inspect(id)));
+    const infos = await Promise.all(dep.containers.map((id) => deps.scheduler.inspect(id)));
     if (infos.every((i) => i === null)) {
       // Its containers are gone (removed by hand, or the engine's state was lost).
       const app = deps.db.apps.get(dep.appId)!;
@@ -64,7 +69,7 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
     }
     for (const info of infos) {
       if (info && info.state !== 'running' && info.state !== 'restarting') {
-        await deps.docker.start(info.id).catch((e: unknown) => deps.logger.warn({ err: messageOf(e), container: info.name }, 'could not restart container'));
+        await deps.scheduler.start(info.id).catch((e: unknown) => deps.logger.warn({ err: messageOf(e), container: info.name }, 'could not restart container'));
         report.restartedContainers++;
       }
     }
@@ -78,21 +83,23 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
 
   // 5. Containers that are not the current release of an app (nor of a deploy under way) go.
   const busyDeployments = new Set(deps.db.deployments.unfinished().map((d) => d.id));
-  for (const c of await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId })) {
+  for (const c of await deps.scheduler.listContainers({ [LABELS.instance]: deps.instanceId })) {
     if (wanted.has(c.id) || busyDeployments.has(Number(c.labels[LABELS.deployment]))) continue;
-    await deps.docker.remove(c.id, 5);
+    await deps.scheduler.remove(c.id, 5);
     report.removedContainers++;
   }
 
-  // 6. Images Berth built that no deployment records any more (interrupted builds, destroyed apps).
+  // 6. Images of this Berth that no deployment records any more (interrupted builds, destroyed
+  // apps): only its own repositories (cleanup.ts imageRepo), so another Berth's images on the
+  // same engine, and the user's or a registry's tags on the same image, are never removed.
   const known = new Set(deps.db.deployments.images());
-  // Berth's own images are named <prefix>/<owner>/<app>:d<deployment>.
-  for (const img of await deps.docker.listImages(`${deps.config.containerPrefix}/*/*`)) {
-    // Tags end in :d<deployment id>; an image of a deploy still under way is not an orphan.
-    if (img.tags.some((t) => busyDeployments.has(Number(/:d(\d+)$/.exec(t)?.[1])))) continue;
+  const own = { prefix: deps.config.containerPrefix, instanceId: deps.instanceId };
+  for (const img of await deps.images.listImages(ownImagesPattern(deps))) {
+    const tags = img.tags.filter((t) => ownImageDeployment(t, own) !== null);
+    // An image of a deploy still under way is not an orphan.
+    if (tags.some((t) => busyDeployments.has(ownImageDeployment(t, own)!))) continue;
     if (img.tags.some((t) => known.has(t))) continue;
-    for (const ref of img.tags.length > 0 ? img.tags : [img.id]) await deps.docker.removeImage(ref).catch(() => undefined);
-    report.removedImages++;
+    if (await removeImageTags(deps, tags)) report.removedImages++;
   }
 
   // 7. Left-over scratch space of interrupted deploys.
@@ -107,6 +114,23 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
 }
 
 /**
+ * Removes the tags (an image goes with its last one); true only when every one went. A failure
+ * is logged, not thrown: the next reconcile tries again.
+ */
+async function removeImageTags(deps: Pick<Deps, 'images' | 'logger'>, tags: string[]): Promise<boolean> {
+  let all = tags.length > 0;
+  for (const tag of tags) {
+    try {
+      await deps.images.removeImage(tag);
+    } catch (e) {
+      deps.logger.warn({ err: messageOf(e), image: tag }, 'could not remove an orphan image');
+      all = false;
+    }
+  }
+  return all;
+}
+
+/**
  * Removes the step images an interrupted build made, newest first. The ids come from the
  * build's output, which the build's own commands could imitate, so only images that are
  * untagged and were made after the build began are touched, and never by force: Docker keeps
@@ -116,12 +140,12 @@ async function removeStepImages(deps: Deps, logged: string[], since: string): Pr
   let removed = 0;
   // The builder may have committed a step after the last one the log named (the server was
   // killed while reading it): those descend from a named one.
-  const later = logged.length > 0 ? await deps.docker.untaggedDescendants(logged) : [];
+  const later = logged.length > 0 ? await deps.images.untaggedDescendants(logged) : [];
   for (const id of [...later, ...[...logged].reverse()]) {
-    const info = await deps.docker.image(id).catch(() => null);
+    const info = await deps.images.image(id).catch(() => null);
     if (!info || info.tags.length > 0 || !info.createdAt || Date.parse(info.createdAt) < Date.parse(since) - 2000) continue;
     try {
-      await deps.docker.removeImage(info.id);
+      await deps.images.removeImage(info.id);
       removed++;
     } catch {
       // In use or a parent of another image: not this build's to take.

@@ -24,6 +24,7 @@ import { pipelineRoutes } from './routes/pipelines.js';
 import { installWeb } from './web.js';
 import { installAuth } from './auth.js';
 import { installAccess } from './access.js';
+import { errorInfo } from './error-body.js';
 
 export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const app = Fastify({
@@ -46,9 +47,16 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
   await app.register(cookie);
   const loginLimiter = installAuth(app, deps);
   installAccess(app, deps);
+  // API answers are the state of now, some of it secret (revealed config): no cache keeps them,
+  // and a browser does not hold a GET back behind an earlier one to the same URL (its cache lock).
+  app.addHook('onSend', async (req, reply) => {
+    if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isBerthError(err)) {
+      const challenge = req.routeOptions.config.challenge;
+      if (err.status === 401 && challenge) reply.header('WWW-Authenticate', challenge);
       return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } });
     }
     if (err.validation) {
@@ -59,8 +67,7 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
     if (status >= 400 && status < 500) {
       return reply.status(status).send({ error: { code: err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too_large' : 'invalid', message: err.message } });
     }
-    req.log.error({ err }, 'request failed');
-    return reply.status(500).send({ error: { code: 'internal', message: `internal error (request ${req.id})`, hint: 'the server log has the details' } });
+    return reply.status(500).send({ error: errorInfo(req, err) });
   });
 
   app.setNotFoundHandler((req, reply) =>

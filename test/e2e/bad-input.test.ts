@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootServer, containersNamed, imagesNamed, PROXY, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
+import { appImages, bootServer, containersNamed, PROXY, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
 import { get } from '../helpers/http.js';
 
 let server: TestServer;
@@ -46,7 +46,7 @@ const QUICK_HEALTH = 'healthcheck: {attempts: 3, interval: 0.3, timeout: 1}\n';
 
 async function expectNothingLeftOf(app: string): Promise<void> {
   expect(await containersNamed(`${TEST.prefix}-default-${app}-`)).toEqual([]);
-  expect(await imagesNamed(`${TEST.prefix}/default/${app}:`)).toEqual([]);
+  expect(await appImages('default', app)).toEqual([]);
   expect((await get(`${PROXY}/`, { host: `${app}.localhost` })).status).toBe(404);
   expect((await get(`${PROXY}/default/${app}/`)).status).toBe(404);
 }

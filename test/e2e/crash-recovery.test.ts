@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootServer, containersNamed, imagesNamed, PROXY, shutdownServer, stopTestProxy, TEST, type TestServer } from '../helpers/berth.js';
+import { appImages, bootServer, containersNamed, PROXY, shutdownServer, stopTestProxy, TEST, type TestServer } from '../helpers/berth.js';
 import { eventually, get } from '../helpers/http.js';
 
 let server: TestServer;
@@ -54,7 +54,7 @@ async function expectConsistent(interruptedId: number): Promise<void> {
   const names = await containersNamed(`${TEST.prefix}-default-sturdy-`);
   expect(names).toHaveLength(1);
   expect(names[0]).not.toContain(`-d${interruptedId}-`);
-  expect(await imagesNamed(`${TEST.prefix}/default/sturdy:d${interruptedId}`)).toEqual([]);
+  expect(await appImages('default', 'sturdy', interruptedId)).toEqual([]);
   expect(readdirSync(join(server.dataDir, 'work'))).toEqual([]);
   const status = (await (await server.fetch(`/api/v1/apps/sturdy`)).json()) as { status: string };
   expect(status.status).toBe('running');

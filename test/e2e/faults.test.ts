@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootServer, containersNamed, docker, imagesNamed, PROXY, ROOT, run, shutdownServer, startTestServer, TEST, type TestServer } from '../helpers/berth.js';
+import { appImages, bootServer, containersNamed, docker, PROXY, ROOT, run, shutdownServer, startTestServer, TEST, type TestServer } from '../helpers/berth.js';
 import { eventually, get } from '../helpers/http.js';
 import { watchServing } from '../helpers/load.js';
 
@@ -54,7 +54,7 @@ async function expectNothingOrphaned(live: string, failedId: number | undefined)
     const d = (await (await server.fetch(`/api/v1/deployments/${failedId}`)).json()) as { status: string; reason: string };
     expect(d.status).toBe('failed');
     expect(d.reason).toMatch(/interrupted/);
-    expect(await imagesNamed(`${TEST.prefix}/default/steady:d${failedId}`)).toEqual([]);
+    expect(await appImages('default', 'steady', failedId)).toEqual([]);
   }
   expect(readdirSync(join(server.dataDir, 'work'))).toEqual([]);
   expect(readdirSync(join(server.dataDir, 'uploads'))).toEqual([]);

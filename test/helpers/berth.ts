@@ -50,6 +50,11 @@ export async function imagesNamed(prefix: string): Promise<string[]> {
   return r.stdout.split('\n').filter((l) => l.startsWith(prefix));
 }
 
+/** repo:tag of Berth's images of an app (`<prefix>/<owner>/<app>/<instance>:d<N>`), of one deployment when given. */
+export async function appImages(owner: string, app: string, deploymentId?: number): Promise<string[]> {
+  return (await imagesNamed(`${TEST.prefix}/${owner}/${app}/`)).filter((t) => deploymentId === undefined || t.endsWith(`:d${deploymentId}`));
+}
+
 /** Removes containers and images earlier test runs may have left behind. */
 export async function clearStale(): Promise<void> {
   const names = await containersNamed(`${TEST.prefix}-`);

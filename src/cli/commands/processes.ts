@@ -50,9 +50,10 @@ export function registerProcesses(program: Command, ctx: CliContext): void {
         (ev) => {
           if (ev.event === 'line') ctx.out((ev.data as { line: string }).line);
           if (ev.event === 'exit') {
-            const d = ev.data as { code: number; error?: string };
+            const d = ev.data as { code: number; error?: string; hint?: string };
             code = d.code;
             if (d.error) ctx.err(`error: ${d.error}`);
+            if (d.hint) ctx.err(`hint: ${d.hint}`);
           }
         },
         ac.signal,

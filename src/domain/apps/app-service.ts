@@ -21,12 +21,20 @@ export interface AppView {
   urls: string[];
   port: number | null;
   healthcheck: HealthCheck;
+  /** Per container, the server's defaults filled in. */
+  limits: { memoryMb: number; cpus: number };
   domains: string[];
   currentDeployment: DeploymentRow | null;
   latestDeployment: DeploymentRow | null;
   createdAt: string;
   updatedAt: string;
 }
+
+/** The app's limits per container, the server's defaults filled in. */
+export const effectiveLimits = (deps: Deps, app: AppRow): { memoryMb: number; cpus: number } => ({
+  memoryMb: app.limits.memoryMb ?? deps.config.defaultMemoryMb,
+  cpus: app.limits.cpus ?? deps.config.defaultCpus,
+});
 
 export interface CreateAppParams {
   name: string;
@@ -156,6 +164,7 @@ function viewOf(deps: Deps, app: AppRow, live: ReadonlyMap<string, LiveContainer
     urls: appUrls(app, deps.config),
     port: current?.port ?? app.port,
     healthcheck: resolveHealthCheck(app.healthcheck),
+    limits: effectiveLimits(deps, app),
     domains: app.domains,
     // With the release (vN) each put live: what users name what runs by.
     currentDeployment: current && deploymentView(deps.db, current),
@@ -174,7 +183,7 @@ export async function viewApps(deps: Deps, apps: AppRow[]): Promise<AppView[]> {
   let live: Map<string, LiveContainer> | null = new Map();
   if (needsDocker) {
     try {
-      const states = await deps.docker.containerStates({ [LABELS.instance]: deps.instanceId });
+      const states = await deps.scheduler.containerStates({ [LABELS.instance]: deps.instanceId });
       live = new Map([...states].map(([id, c]) => [id, liveOf(c)]));
     } catch (e) {
       deps.logger.warn({ err: e }, 'cannot ask Docker for container states');
@@ -200,7 +209,7 @@ export interface ContainerView {
 /** The app with its containers' live state, the status derived as for every view (deriveStatus). */
 export async function appStatus(deps: Deps, app: AppRow): Promise<AppView & { containers: ContainerView[] }> {
   const ids = app.currentDeploymentId !== null ? (deps.db.deployments.get(app.currentDeploymentId)?.containers ?? []) : [];
-  const infos = (await Promise.all(ids.map((id) => deps.docker.inspect(id)))).filter((i) => i !== null);
+  const infos = (await Promise.all(ids.map((id) => deps.scheduler.inspect(id)))).filter((i) => i !== null);
   const view = viewOf(deps, app, new Map(infos.map((i) => [i.id, liveOf(i)])));
   const containers = infos.map((i) => ({ id: i.id.slice(0, 12), name: i.name, state: i.state, restartCount: i.restartCount, startedAt: i.startedAt }));
   return { ...view, containers };
@@ -216,14 +225,15 @@ export async function destroyApp(deps: Deps, name: string): Promise<void> {
     const deployments = deps.db.deployments.listForApp(app.id, 100_000);
     deps.db.tx(() => deps.db.apps.delete(app.id));
     await syncRoutes(deps);
-    const containers = await deps.docker.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.owner]: app.owner, [LABELS.app]: app.name });
+    const containers = await deps.scheduler.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.owner]: app.owner, [LABELS.app]: app.name });
     await removeContainers(deps, containers.map((c) => c.id));
     const images = new Set(deployments.map((d) => d.image).filter((i): i is string => i !== null));
-    for (const img of await deps.docker.listImages(imageRepo(deps, app))) {
-      for (const t of img.tags) images.add(t);
+    for (const img of await deps.images.listImages(imageRepo(deps, app))) {
+      // Only this app's own tags: the same image may carry a user's, a registry's or another Berth's.
+      for (const t of img.tags) if (t.startsWith(`${imageRepo(deps, app)}:`)) images.add(t);
       if (img.tags.length === 0) images.add(img.id);
     }
-    for (const img of images) await deps.docker.removeImage(img).catch((e: unknown) => deps.logger.warn({ err: e, img }, 'could not remove image'));
+    for (const img of images) await deps.images.removeImage(img).catch((e: unknown) => deps.logger.warn({ err: e, img }, 'could not remove image'));
     for (const d of deployments) {
       deps.logs.remove(logKey(d.id));
       deps.logs.remove(exitedOutputKey(d.id));

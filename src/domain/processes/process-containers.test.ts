@@ -15,6 +15,7 @@ describe('planInstances', () => {
 describe('processCmd', () => {
   it("keeps the image's CMD for an empty command", () => expect(processCmd('')).toBeUndefined());
   it('execs a simple command so it receives SIGTERM', () => expect(processCmd('python3 web.py')).toEqual(['sh', '-c', 'exec python3 web.py']));
+  it('runs a Procfile command that already execs as written', () => expect(processCmd('exec python3 web.py')).toEqual(['sh', '-c', 'exec python3 web.py']));
   it('keeps the shell for compound commands', () => expect(processCmd('./migrate && ./serve')).toEqual(['sh', '-c', './migrate && ./serve']));
 });
 

@@ -4,10 +4,12 @@ import { Failed, messageOf } from '../../errors.js';
 import type { AppRow } from '../../infra/db/rows.js';
 import type { HealthCheck } from '../apps/manifest.js';
 import type { Processes } from '../apps/procfile.js';
+import { startArgv } from '../apps/start-command.js';
 import { LABELS, type Deps } from '../context.js';
 import { probe } from '../health/probe.js';
 import { keepExitedOutput } from './app-logs.js';
 import { grantedCapabilities } from '../owners/grants.js';
+import { effectiveLimits } from '../apps/app-service.js';
 
 export interface ProcessInstance {
   type: string;
@@ -36,8 +38,7 @@ export function planInstances(processes: Processes, formation: Record<string, nu
  * SIGTERM (dash does not pass signals on); compound commands keep their shell.
  */
 export function processCmd(command: string | undefined): string[] | undefined {
-  if (!command) return undefined;
-  return ['sh', '-c', /[;&|\n`]|^\s*exec\s/.test(command) ? command : `exec ${command}`];
+  return command ? startArgv(command) : undefined;
 }
 
 export interface ProcessContext {
@@ -67,8 +68,7 @@ export function processSpec(deps: Deps, c: ProcessContext, name: string, type: s
       [LABELS.process]: type,
     },
     network: ownerNetwork(deps, c.app.owner),
-    memoryMb: deps.config.defaultMemoryMb,
-    cpus: deps.config.defaultCpus,
+    ...effectiveLimits(deps, c.app),
     pidsLimit: 512,
     capAdd: grantedCapabilities(deps.db.owners.get(c.app.owner), c.app.capabilities),
     ...(cmd ? { cmd } : {}),
@@ -83,12 +83,12 @@ export function processSpec(deps: Deps, c: ProcessContext, name: string, type: s
 export const ownerNetwork = (deps: Deps, owner: string): string => `${deps.config.network}-${owner}`;
 
 export async function ensureOwnerNetwork(deps: Deps, owner: string): Promise<void> {
-  await deps.docker.ensureNetwork(ownerNetwork(deps, owner), { 'berth.managed': 'true', [LABELS.instance]: deps.instanceId, [LABELS.owner]: owner }, deps.config.subnetPool);
+  await deps.networks.ensureNetwork(ownerNetwork(deps, owner), { 'berth.managed': 'true', [LABELS.instance]: deps.instanceId, [LABELS.owner]: owner }, deps.config.subnetPool);
 }
 
 export async function startInstance(deps: Deps, c: ProcessContext, inst: ProcessInstance): Promise<StartedProcess> {
   await ensureOwnerNetwork(deps, c.app.owner);
-  const id = await deps.docker.run(processSpec(deps, c, containerName(deps, c, inst), inst.type, processCmd(c.processes[inst.type])));
+  const id = await deps.scheduler.run(processSpec(deps, c, containerName(deps, c, inst), inst.type, processCmd(c.processes[inst.type])));
   return { ...inst, id };
 }
 
@@ -100,7 +100,7 @@ function containerAddress(deps: Deps, containerId: string): () => Promise<{ ip: 
   let last: { at: number; answer: { ip: string } | { gone: string } } | undefined;
   return async () => {
     if (last && 'ip' in last.answer && Date.now() - last.at < 150) return last.answer;
-    const c = await deps.docker.inspect(containerId);
+    const c = await deps.scheduler.inspect(containerId);
     let answer: { ip: string } | { gone: string };
     if (!c) answer = { gone: 'the container was removed' };
     else if (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting' || c.restartCount > 0) {
@@ -115,7 +115,7 @@ function containerAddress(deps: Deps, containerId: string): () => Promise<{ ip: 
 async function explainFailure(deps: Deps, c: ProcessContext, id: string, log: (l: string) => void): Promise<void> {
   // The container goes with the failed start; its output stays for `berth logs`.
   await keepExitedOutput(deps, c.deploymentId, id).catch((e: unknown) => deps.logger.warn({ err: e, container: id }, 'cannot keep the output of a failed container'));
-  const tail = await deps.docker.tailLogs(id, LOG_TAIL_ON_FAILURE);
+  const tail = await deps.streams.tailLogs(id, LOG_TAIL_ON_FAILURE);
   if (tail.length === 0) return;
   log('       last lines of the app output:');
   for (const l of tail) log(`       | ${l}`);
@@ -143,7 +143,7 @@ export async function checkInstances(deps: Deps, c: ProcessContext, started: Sta
   if (others.length === 0) return upstreams;
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   for (const s of others) {
-    const info = await deps.docker.inspect(s.id);
+    const info = await deps.scheduler.inspect(s.id);
     if (!info || info.state !== 'running' || info.restartCount > 0) {
       await explainFailure(deps, c, s.id, log);
       throw Failed(`process ${s.type}.${s.index} exited with code ${info?.exitCode ?? '?'} right after starting`);
@@ -158,7 +158,7 @@ export async function runOnce(deps: Deps, c: ProcessContext, what: string, comma
   log(`-----> running ${what}: ${command}`);
   const name = `${deps.config.containerPrefix}-${c.app.owner}-${c.app.name}-d${c.deploymentId}-${what}-${Date.now().toString(36)}`;
   await ensureOwnerNetwork(deps, c.app.owner);
-  const code = await deps.docker.runOnce(processSpec(deps, c, name, what, processCmd(command)), (l) => log(`       ${l}`), 30 * 60_000);
+  const code = await deps.scheduler.runOnce(processSpec(deps, c, name, what, processCmd(command)), (l) => log(`       ${l}`), 30 * 60_000);
   if (code !== 0) throw Failed(`${what} command failed with exit code ${code}: ${command}`);
 }
 
@@ -187,7 +187,7 @@ export async function runCommand(deps: Deps, c: ProcessContext, argv: string[], 
   const name = `${deps.config.containerPrefix}-${c.app.owner}-${c.app.name}-d${c.deploymentId}-run-${Date.now().toString(36)}`;
   await ensureOwnerNetwork(deps, c.app.owner);
   try {
-    return { code: await deps.docker.runOnce(processSpec(deps, c, name, 'run', argv), onLine, 60 * 60_000, signal) };
+    return { code: await deps.scheduler.runOnce(processSpec(deps, c, name, 'run', argv), onLine, 60 * 60_000, signal) };
   } catch (e) {
     const told = commandStartError(argv[0] ?? '', messageOf(e));
     if (told) return told;

@@ -65,6 +65,15 @@ describe('detectStack: Node.js', () => {
     expect(d).toContain('CMD ["sh","-c","exec node web.js"]');
   });
 
+  it('runs a start command that already execs as written, not as `exec exec` (which the shell cannot find)', () => {
+    const d = detect({ 'package.json': '{"main":"a.js"}' }, { start: 'exec node server.js' }).dockerfile!;
+    expect(d).toContain('CMD ["sh","-c","exec node server.js"]');
+  });
+
+  it('keeps env assignments of a start command in front of exec', () => {
+    expect(detect({ 'package.json': '{"main":"a.js"}' }, { start: 'NODE_ENV=production node server.js' }).dockerfile).toContain('CMD ["sh","-c","NODE_ENV=production exec node server.js"]');
+  });
+
   it('falls back to main', () => {
     expect(detect({ 'package.json': '{"main":"lib/index.js"}' }).dockerfile).toContain('exec node lib/index.js');
   });

@@ -6,6 +6,7 @@
 import { Failed, Invalid } from '../../errors.js';
 import { checkCommand } from '../apps/manifest.js';
 import { parseProcfile } from '../apps/procfile.js';
+import { startArgv } from '../apps/start-command.js';
 
 export type Runtime = 'node' | 'python' | 'go' | 'static';
 export type Stack = 'dockerfile' | Runtime;
@@ -50,9 +51,8 @@ export const LOOKED_FOR = 'Dockerfile, berth.yml runtime:, package.json, require
 
 export type Templates = Record<'node' | 'python' | 'go' | 'static', string>;
 
-const SIMPLE = (cmd: string) => !/[;&|`\n]/.test(cmd);
 /** A CMD in exec form that runs a shell command with exec, so the app gets signals. */
-const shellCmd = (cmd: string) => JSON.stringify(['sh', '-c', SIMPLE(cmd) ? `exec ${cmd}` : cmd]);
+const shellCmd = (cmd: string) => JSON.stringify(startArgv(cmd));
 
 function render(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{([A-Z_]+)\}\}/g, (_m, key: string) => {
