@@ -13,7 +13,15 @@ export class Cancelled extends Error {
 /** What one chunk of keyboard input does to the secret typed so far. Pure, for tests. */
 export function applyKeys(typed: string, chunk: string): { typed: string; done?: 'enter' | 'eof' | 'cancel' } {
   let s = typed;
-  for (const ch of chunk) {
+  const chars = [...chunk];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    // A key sent as an escape sequence (arrows, Home, Delete, F1, Alt+key) adds nothing: its
+    // printable tail ("[D" of a left arrow) must not become part of the secret.
+    if (ch === '\x1b') {
+      i = escapeEnd(chars, i);
+      continue;
+    }
     if (ch === '\r' || ch === '\n') return { typed: s, done: 'enter' };
     if (ch === '\x03') return { typed: s, done: 'cancel' };
     // Ctrl-D: end of input on an empty line, as a terminal's own line discipline treats it.
@@ -24,9 +32,24 @@ export function applyKeys(typed: string, chunk: string): { typed: string; done?:
     if (ch === '\x7f' || ch === '\b') s = [...s].slice(0, -1).join('');
     else if (ch === '\x15') s = '';
     else if (ch >= ' ') s += ch;
-    // Other control characters (arrow keys' escape sequences among them) are ignored.
+    // Other control characters are ignored.
   }
   return { typed: s };
+}
+
+/** The index of the last character of the escape sequence starting at `i` (an ESC). */
+function escapeEnd(chars: string[], i: number): number {
+  const next = chars[i + 1];
+  if (next === undefined) return i;
+  // CSI: ESC [ parameters and intermediates (0x20-0x3F), then one final byte (0x40-0x7E).
+  if (next === '[') {
+    let j = i + 2;
+    while (j < chars.length && chars[j]! >= ' ' && chars[j]! <= '?') j++;
+    return Math.min(j, chars.length - 1);
+  }
+  // SS3 (ESC O A: an arrow in application mode, F1-F4) and Alt+key: two characters.
+  if (next === 'O') return Math.min(i + 2, chars.length - 1);
+  return i + 1;
 }
 
 /**

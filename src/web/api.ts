@@ -2,6 +2,8 @@
 // session's CSRF token on every change, and errors as the API words them.
 export type { AppView, ContainerView } from '../domain/apps/app-service.js';
 export type { ReleaseView } from '../domain/releases/release-service.js';
+export type { GitSettingsView } from '../domain/pipelines/git-remote.js';
+export type { LiveEvent } from '../domain/audit/event-feed.js';
 export type { PsRow } from '../domain/processes/scale.js';
 export type { TokenView } from '../domain/users/tokens.js';
 export type { BuildRow, DeploymentRow } from '../infra/db/rows.js';
@@ -31,11 +33,11 @@ export function setSession(s: SessionInfo | null, unauthorized?: () => void): vo
   if (unauthorized) onUnauthorized = unauthorized;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
-  const res = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', ...(signal ? { signal } : {}), ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   const text = await res.text();
   const data = (text ? JSON.parse(text) : null) as T & { error?: { message: string; hint?: string } };
   if (!res.ok) {

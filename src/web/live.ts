@@ -3,13 +3,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { stream } from './api.js';
 
-export interface LiveEvent {
-  id: number;
-  app: string | null;
-  kind: string;
-  message: string;
-  at: string;
-}
+export type { LiveEvent } from './api.js';
+import type { LiveEvent } from './api.js';
 
 const listeners = new Set<(e: LiveEvent) => void>();
 let stop: (() => void) | null = null;

@@ -11,7 +11,10 @@ export function useApi<T>(path: string | null, deps: unknown[] = []): { data: T 
   useEffect(() => {
     if (!path) return;
     let live = true;
-    api<T>('GET', path).then(
+    // A superseded request is cancelled, not left queued: a browser sends GETs of one URL one
+    // after the other, so stale ones (a slow /ps asked again on every live event) would pile up.
+    const ac = new AbortController();
+    api<T>('GET', path, undefined, ac.signal).then(
       (d) => {
         if (!live) return;
         setData(d);
@@ -26,6 +29,7 @@ export function useApi<T>(path: string | null, deps: unknown[] = []): { data: T 
     );
     return () => {
       live = false;
+      ac.abort();
     };
   }, [path, n, ...deps]);
   return { data, error, reload: () => setN((x) => x + 1), answers };

@@ -1,8 +1,9 @@
 // The dashboard in a real (headless) Chromium against a real Berth, Docker and Caddy: log in,
 // create an empty app for git push, deploy from a git repo on loopback, watch the build log,
-// restart, change config, roll back, scale (layout and live count), read logs and metrics, the
-// pages for tokens, users, owners and the audit log, every page at 1280 and 390 px (nothing
-// scrolls sideways, status stays visible), destroy. Screenshots go to test/artifacts/.
+// restart, change config, roll back, scale (layout and live count), read logs and metrics,
+// change the health check and limits in settings, the pages for tokens, users, owners and the
+// audit log, every page at 1280 and 390 px (nothing scrolls sideways, status stays visible),
+// destroy. Screenshots go to test/artifacts/.
 import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,6 +248,38 @@ describe('the dashboard', () => {
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 20_000 }).toContain('Pushes to release deploy');
     await page.getByRole('button', { name: 'Make a webhook secret' }).click();
     await expect.poll(() => page.getByTestId('webhook-secret').textContent(), { timeout: 20_000 }).toMatch(/\S{16,}/);
+  });
+
+  it('changes the health check path and memory in settings as a new release, and shows them after the rollout', async () => {
+    await visit(`#/apps/default/${APP}/settings`);
+    const path = page.getByLabel('Health check path');
+    expect(await path.inputValue()).toBe('/health');
+    // The browser refuses the obvious before anything is sent.
+    const port = page.getByRole('spinbutton', { name: /^Port/ });
+    const wasPort = await port.inputValue();
+    await port.fill('70000');
+    expect(await port.evaluate((el) => (el as HTMLInputElement).validity.rangeOverflow)).toBe(true);
+    await port.fill(wasPort);
+    // Past this server's ceiling: the server's reason, and nothing rolls out.
+    const memory = page.getByRole('spinbutton', { name: /^Memory/ });
+    await memory.fill('5000');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 20_000 }).toContain('BERTH_MAX_MEMORY_MB');
+    expect(await page.locator('.deploy-log').count()).toBe(0);
+    await path.fill('/info');
+    await memory.fill('256');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await deployEnds('running');
+    await expect.poll(() => page.getByTestId('run-settings').textContent(), { timeout: 20_000 }).toContain('GET /info');
+    expect(await page.getByTestId('run-settings').textContent()).toContain('256 MB memory');
+    expect(await page.getByLabel('Health check path').inputValue()).toBe('/info');
+    expect(await appBody()).toBe('Hello from python-hello!');
+    for (const size of [WIDE, PHONE]) {
+      await page.setViewportSize(size);
+      expect(await sideways()).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(ARTIFACTS, `dashboard-app-settings-rollout-${size.width}.png`), fullPage: true });
+    }
+    await page.setViewportSize(WIDE);
   });
 
   it('makes and revokes a token, adds and deletes a user and an owner, and reads the audit log', async () => {

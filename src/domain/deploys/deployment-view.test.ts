@@ -26,6 +26,18 @@ describe('one numbering: releases vN for what runs, builds only of source', () =
     expect(list[1]).toMatchObject({ deploymentId: 1, deployStatus: 'stopped', release: 1 });
   });
 
+  it('finds the builds of source behind many config changes (regression: a fixed window of 4 × limit showed none)', () => {
+    // Newest first: 500 config changes (image rows) since the last two uploads.
+    const rows = [...Array.from({ length: 500 }, (_, i) => build(502 - i, 'image')), build(2, 'upload'), build(1, 'upload')];
+    const db = {
+      builds: { listForApp: (_: number, limit: number) => rows.slice(0, limit) },
+      deployments: { byBuild: () => undefined },
+      releases: { byDeployment: () => undefined },
+    } as unknown as Db;
+    expect(listSourceBuilds(db, 1, 50).map((b) => b.id)).toEqual([2, 1]);
+    expect(listSourceBuilds(db, 1, 1).map((b) => b.id)).toEqual([2]);
+  });
+
   it('names the release a deployment put live, and none for a failed one', () => {
     const db = fakeDb();
     expect(deploymentView(db, deployment(4, 4, 'running')).release).toBe(3);

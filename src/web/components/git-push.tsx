@@ -1,12 +1,7 @@
 // How to deploy an app with git push: its remote on Berth and the commands, ready to copy.
-export interface GitView {
-  remote: string;
-  branch: string;
-  webhooks: { github: string; generic: string };
-  hasWebhookSecret: boolean;
-  next: string | null;
-  forkConfig: boolean;
-}
+import type { GitSettingsView } from '../api.js';
+
+export type GitView = GitSettingsView;
 
 export function GitPush({ git, title = 'Deploy with git push' }: { git: GitView; title?: string }) {
   return (

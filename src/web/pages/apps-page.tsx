@@ -3,6 +3,7 @@
 // itself when anything happens to any app.
 import { useMemo, useState } from 'preact/hooks';
 import type { AppView } from '../api.js';
+import { DataTable } from '../components/data-table.js';
 import { Notice } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { ago, appRef, bytes, percent } from '../format.js';
@@ -39,42 +40,29 @@ export function AppsPage() {
       </label>
       {apps.data && apps.data.length === 0 && <p class="empty">No apps yet. Deploy one with “New app” or `berth deploy`.</p>}
       {apps.data && apps.data.length > 0 && (
-        <div class="table-wrap">
-          <table class="apps" data-count={shown.length}>
-            <thead>
-              <tr>
-                <th scope="col">App</th>
-                <th scope="col">Status</th>
-                <th scope="col" class="wide-only">Owner</th>
-                <th scope="col" class="wide-only">URL</th>
-                <th scope="col" class="wide-only">Last deploy</th>
-                <th scope="col" class="num wide-only">CPU</th>
-                <th scope="col" class="num wide-only">Memory</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((a) => {
-                const m = byApp.get(appRef(a));
-                return (
-                  <tr key={appRef(a)}>
-                    <th scope="row">
-                      <a href={appHref(appRef(a))}>{a.name}</a>
-                      {a.owner !== 'default' && <span class="muted narrow-only"> {a.owner}</span>}
-                    </th>
-                    <td>
-                      <StatusBadge status={a.status} />
-                    </td>
-                    <td class="wide-only">{a.owner}</td>
-                    <td class="url wide-only">{a.urls[0] && <a href={a.urls[0]}>{a.urls[0].replace(/^https?:\/\//, '')}</a>}</td>
-                    <td class="wide-only">{ago(a.latestDeployment?.createdAt)}</td>
-                    <td class="num wide-only">{percent(m?.cpuPercent)}</td>
-                    <td class="num wide-only">{bytes(m?.memoryBytes)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={shown}
+          rowKey={appRef}
+          class="apps"
+          columns={[
+            {
+              header: 'App',
+              rowHeader: true,
+              cell: (a) => (
+                <>
+                  <a href={appHref(appRef(a))}>{a.name}</a>
+                  {a.owner !== 'default' && <span class="muted narrow-only"> {a.owner}</span>}
+                </>
+              ),
+            },
+            { header: 'Status', cell: (a) => <StatusBadge status={a.status} /> },
+            { header: 'Owner', class: 'wide-only', cell: (a) => a.owner },
+            { header: 'URL', class: 'wide-only', cellClass: 'url', cell: (a) => a.urls[0] && <a href={a.urls[0]}>{a.urls[0].replace(/^https?:\/\//, '')}</a> },
+            { header: 'Last deploy', class: 'wide-only', cell: (a) => ago(a.latestDeployment?.createdAt) },
+            { header: 'CPU', class: 'num wide-only', cell: (a) => percent(byApp.get(appRef(a))?.cpuPercent) },
+            { header: 'Memory', class: 'num wide-only', cell: (a) => bytes(byApp.get(appRef(a))?.memoryBytes) },
+          ]}
+        />
       )}
     </section>
   );

@@ -1,6 +1,8 @@
 // The audit log, newest first: who changed what, when, and how it went. Admins see everything;
 // others name an app.
 import { useState } from 'preact/hooks';
+import { DataTable } from '../components/data-table.js';
+import { Field } from '../components/field.js';
 import { Notice } from '../components/notice.js';
 import { ago } from '../format.js';
 import { useApi } from '../use-api.js';
@@ -26,43 +28,26 @@ export function AuditPage({ admin }: { admin: boolean }) {
     <section aria-labelledby="audit-title" class="stack">
       <h1 id="audit-title">Audit log</h1>
       <form class="row fields" onSubmit={submit} aria-label="Filter the audit log">
-        <label class="grow">
-          <span>
-            App <span class="muted">(owner/name; empty: all)</span>
-          </span>
+        <Field label="App" hint="owner/name; empty: all" grow>
           <input value={query} onInput={(e) => setQuery(e.currentTarget.value)} placeholder="default/shop" autocomplete="off" />
-        </label>
+        </Field>
         <button type="submit">Show</button>
       </form>
       <Notice error={audit.error} />
       {!path && <p class="muted">Name an app to read its entries.</p>}
-      {audit.data && audit.data.length === 0 && <p class="empty">No entries.</p>}
-      {audit.data && audit.data.length > 0 && (
-        <div class="table-wrap">
-          <table class="audit">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col" class="wide-only">App</th>
-                <th scope="col" class="num">Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              {audit.data.map((a, i) => (
-                <tr key={i}>
-                  <td title={a.at}>{ago(a.at)}</td>
-                  <td>{a.user}</td>
-                  <td class="wrap">{a.action}</td>
-                  <td class="wide-only">{a.app ?? '-'}</td>
-                  <td class={`num ${a.status >= 400 ? 'reason' : ''}`}>{a.status}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        rows={audit.data}
+        rowKey={(_, i) => i}
+        empty="No entries."
+        class="audit"
+        columns={[
+          { header: 'When', cell: (a) => <span title={a.at}>{ago(a.at)}</span> },
+          { header: 'Who', cell: (a) => a.user },
+          { header: 'What', cellClass: 'wrap', cell: (a) => a.action },
+          { header: 'App', class: 'wide-only', cell: (a) => a.app ?? '-' },
+          { header: 'Result', class: 'num', cellClass: (a) => (a.status >= 400 ? 'reason' : ''), cell: (a) => a.status },
+        ]}
+      />
     </section>
   );
 }

@@ -2,6 +2,7 @@
 // quotas. Admins create and delete owners and change members and domains; others see their own.
 import { api } from '../api.js';
 import { ConfirmButton } from '../components/confirm-button.js';
+import { Field } from '../components/field.js';
 import { Notice } from '../components/notice.js';
 import { field, list, NAME_PATTERN } from '../format.js';
 import { useAction } from '../use-action.js';
@@ -74,12 +75,9 @@ export function OwnersPage({ admin }: { admin: boolean }) {
                   <button type="submit">Add member</button>
                 </form>
                 <form class="row fields" onSubmit={(e) => void setDomains(e, o.name)} aria-label={`Domains of ${o.name}`}>
-                  <label class="grow">
-                    <span>
-                      Allowed domains <span class="muted">(comma-separated)</span>
-                    </span>
+                  <Field label="Allowed domains" hint="comma-separated" grow>
                     <input name="domains" defaultValue={o.domains.join(', ')} autocomplete="off" />
-                  </label>
+                  </Field>
                   <button type="submit">Save domains</button>
                 </form>
                 {o.name !== 'default' && o.apps === 0 && (
@@ -104,12 +102,9 @@ export function OwnersPage({ admin }: { admin: boolean }) {
               Owner name
               <input name="name" required pattern={NAME_PATTERN} autocomplete="off" />
             </label>
-            <label class="grow">
-              <span>
-                Allowed domains <span class="muted">(optional, comma-separated)</span>
-              </span>
+            <Field label="Allowed domains" hint="optional, comma-separated" grow>
               <input name="domains" placeholder="shop.example.com" autocomplete="off" />
-            </label>
+            </Field>
             <button type="submit">Create owner</button>
           </div>
         </form>

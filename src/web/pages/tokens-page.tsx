@@ -3,6 +3,8 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionInfo, type TokenView } from '../api.js';
 import { ConfirmButton } from '../components/confirm-button.js';
+import { DataTable } from '../components/data-table.js';
+import { Field } from '../components/field.js';
 import { Notice } from '../components/notice.js';
 import { ago, field } from '../format.js';
 import { useAction } from '../use-action.js';
@@ -53,36 +55,22 @@ export function TokensPage({ session }: { session: SessionInfo }) {
           <pre class="log" data-testid="new-token">{secret}</pre>
         </div>
       )}
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col" class="wide-only">User</th>
-              <th scope="col" class="wide-only">Prefix</th>
-              <th scope="col">Last used</th>
-              <th scope="col" class="wide-only">Expires</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(tokens.data ?? []).map((t) => (
-              <tr key={t.id}>
-                <td class="wrap">{t.name}</td>
-                <td class="wide-only">{t.user}</td>
-                <td class="wide-only">
-                  <code>{t.prefix}…</code>
-                </td>
-                <td>{t.revokedAt ? <span class="badge badge-stopped">revoked</span> : ago(t.lastUsedAt)}</td>
-                <td class="wide-only">{t.expiresAt ? t.expiresAt.slice(0, 10) : 'never'}</td>
-                <td>{!t.revokedAt && <ConfirmButton label="Revoke" ariaLabel={`Revoke ${t.name}`} question={`Revoke ${t.name}? What uses it stops working at once.`} confirm="Revoke" onConfirm={() => void revoke(t.id)} />}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={tokens.data}
+        rowKey={(t) => t.id}
+        columns={[
+          { header: 'Name', cellClass: 'wrap', cell: (t) => t.name },
+          { header: 'User', class: 'wide-only', cell: (t) => t.user },
+          { header: 'Prefix', class: 'wide-only', cell: (t) => <code>{t.prefix}…</code> },
+          { header: 'Last used', cell: (t) => (t.revokedAt ? <span class="badge badge-stopped">revoked</span> : ago(t.lastUsedAt)) },
+          { header: 'Expires', class: 'wide-only', cell: (t) => (t.expiresAt ? t.expiresAt.slice(0, 10) : 'never') },
+          {
+            header: 'Actions',
+            hidden: true,
+            cell: (t) => !t.revokedAt && <ConfirmButton label="Revoke" ariaLabel={`Revoke ${t.name}`} question={`Revoke ${t.name}? What uses it stops working at once.`} confirm="Revoke" onConfirm={() => void revoke(t.id)} />,
+          },
+        ]}
+      />
       <form class="card stack" onSubmit={create} aria-label="Create a token">
         <h2>New token</h2>
         <div class="row fields">
@@ -90,12 +78,9 @@ export function TokensPage({ session }: { session: SessionInfo }) {
             Token name
             <input name="name" required maxLength={100} pattern="[A-Za-z0-9 ._\-]+" placeholder="laptop" autocomplete="off" />
           </label>
-          <label>
-            <span>
-              Expires in days <span class="muted">(optional)</span>
-            </span>
+          <Field label="Expires in days" hint="optional">
             <input name="days" type="number" min={1} max={3650} />
-          </label>
+          </Field>
           <button type="submit">Create token</button>
         </div>
       </form>

@@ -3,6 +3,8 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ConfirmButton } from '../components/confirm-button.js';
+import { DataTable } from '../components/data-table.js';
+import { Field } from '../components/field.js';
 import { Notice } from '../components/notice.js';
 import { ago, field, list, NAME_PATTERN } from '../format.js';
 import { useAction } from '../use-action.js';
@@ -45,36 +47,21 @@ export function UsersPage({ self }: { self: string }) {
           <pre class="log">{made.token}</pre>
         </div>
       )}
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Role</th>
-              <th scope="col">Owners</th>
-              <th scope="col" class="wide-only">Since</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(users.data ?? []).map((u) => (
-              <tr key={u.name}>
-                <td>{u.name}</td>
-                <td>{u.role}</td>
-                <td class="wrap">{u.role === 'admin' ? 'all' : u.owners.join(', ') || '-'}</td>
-                <td class="wide-only">{ago(u.createdAt)}</td>
-                <td>
-                  {u.name !== self && (
-                    <ConfirmButton label="Delete" ariaLabel={`Delete ${u.name}`} question={`Delete ${u.name} with their tokens?`} confirm={`Delete ${u.name}`} onConfirm={() => void remove(u.name)} />
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={users.data}
+        rowKey={(u) => u.name}
+        columns={[
+          { header: 'User', cell: (u) => u.name },
+          { header: 'Role', cell: (u) => u.role },
+          { header: 'Owners', cellClass: 'wrap', cell: (u) => (u.role === 'admin' ? 'all' : u.owners.join(', ') || '-') },
+          { header: 'Since', class: 'wide-only', cell: (u) => ago(u.createdAt) },
+          {
+            header: 'Actions',
+            hidden: true,
+            cell: (u) => u.name !== self && <ConfirmButton label="Delete" ariaLabel={`Delete ${u.name}`} question={`Delete ${u.name} with their tokens?`} confirm={`Delete ${u.name}`} onConfirm={() => void remove(u.name)} />,
+          },
+        ]}
+      />
       <form class="card stack" onSubmit={create} aria-label="Add a user">
         <h2>New user</h2>
         <div class="row fields">
@@ -90,12 +77,9 @@ export function UsersPage({ self }: { self: string }) {
               <option value="admin">admin</option>
             </select>
           </label>
-          <label class="grow">
-            <span>
-              Owners <span class="muted">(comma-separated)</span>
-            </span>
+          <Field label="Owners" hint="comma-separated" grow>
             <input name="owners" placeholder="team-a, team-b" autocomplete="off" />
-          </label>
+          </Field>
           <button type="submit">Add user</button>
         </div>
       </form>

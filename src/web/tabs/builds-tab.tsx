@@ -1,6 +1,7 @@
 // Every build of the app with its status; open one to read its log.
 import { useState } from 'preact/hooks';
 import { api, appPath, type BuildRow } from '../api.js';
+import { DataTable } from '../components/data-table.js';
 import { Notice } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { ago } from '../format.js';
@@ -23,39 +24,35 @@ export function BuildsTab({ ref_, tick }: TabProps) {
   return (
     <div class="stack">
       <Notice error={builds.error ?? error} />
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Build</th>
-              <th scope="col">Source</th>
-              <th scope="col">Status</th>
-              <th scope="col">When</th>
-              <th scope="col">Log</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(builds.data ?? []).map((b) => (
-              <tr key={b.id}>
-                <td>#{b.id}</td>
-                <td class="url">{b.source}</td>
-                <td>
-                  <StatusBadge status={b.status} />
-                  {b.error && <span class="reason"> {b.error}</span>}
-                  {b.release ? <span class="reason"> released as v{b.release}</span> : null}
-                  {b.status === 'succeeded' && b.deployStatus === 'failed' && <span class="reason"> deploy failed{b.deployReason ? `: ${b.deployReason}` : ''}</span>}
-                </td>
-                <td>{ago(b.createdAt)}</td>
-                <td>
-                  <button type="button" class="ghost" onClick={() => show(b.id)} aria-label={`Show the log of build #${b.id}`}>
-                    Show log
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={builds.data}
+        rowKey={(b) => b.id}
+        empty="No builds yet."
+        columns={[
+          { header: 'Build', cell: (b) => `#${b.id}` },
+          { header: 'Source', cellClass: 'url', cell: (b) => b.source },
+          {
+            header: 'Status',
+            cell: (b) => (
+              <>
+                <StatusBadge status={b.status} />
+                {b.error && <span class="reason"> {b.error}</span>}
+                {b.release ? <span class="reason"> released as v{b.release}</span> : null}
+                {b.status === 'succeeded' && b.deployStatus === 'failed' && <span class="reason"> deploy failed{b.deployReason ? `: ${b.deployReason}` : ''}</span>}
+              </>
+            ),
+          },
+          { header: 'When', cell: (b) => ago(b.createdAt) },
+          {
+            header: 'Log',
+            cell: (b) => (
+              <button type="button" class="ghost" onClick={() => show(b.id)} aria-label={`Show the log of build #${b.id}`}>
+                Show log
+              </button>
+            ),
+          },
+        ]}
+      />
       {open && (
         <section aria-label={`Build #${open.id} log`}>
           <h2>Build #{open.id}</h2>

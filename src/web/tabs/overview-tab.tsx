@@ -1,5 +1,6 @@
 // The current release, its processes with live CPU/memory, the health check and the URLs.
 import { appPath, type PsRow, type ReleaseView } from '../api.js';
+import { DataTable } from '../components/data-table.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { ago, bytes, percent } from '../format.js';
 import type { TabProps } from './tab-props.js';
@@ -38,39 +39,20 @@ export function OverviewTab({ app, ref_, tick }: TabProps) {
         <h2 id="ps-h">Processes</h2>
         {!ps.data && !ps.error && <p class="muted">Reading container stats…</p>}
         {ps.error && <p class="notice error">{ps.error}</p>}
-        {ps.data && ps.data.length === 0 && <p class="muted">No containers running.</p>}
-        {ps.data && ps.data.length > 0 && (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Container</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Up</th>
-                  <th scope="col" class="num">Restarts</th>
-                  <th scope="col" class="num">CPU</th>
-                  <th scope="col" class="num">Memory</th>
-                </tr>
-              </thead>
-              <tbody>
-                {ps.data.map((p) => (
-                  <tr key={p.name}>
-                    <td>{p.name}</td>
-                    <td>{p.type}</td>
-                    <td>
-                      <StatusBadge status={p.state} />
-                    </td>
-                    <td>{ago(p.startedAt).replace(' ago', '')}</td>
-                    <td class="num">{p.restarts}</td>
-                    <td class="num">{percent(p.cpuPercent)}</td>
-                    <td class="num">{bytes(p.memoryBytes)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          rows={ps.data}
+          rowKey={(p) => p.name}
+          empty="No containers running."
+          columns={[
+            { header: 'Container', cell: (p) => p.name },
+            { header: 'Type', cell: (p) => p.type },
+            { header: 'State', cell: (p) => <StatusBadge status={p.state} /> },
+            { header: 'Up', cell: (p) => ago(p.startedAt).replace(' ago', '') },
+            { header: 'Restarts', class: 'num', cell: (p) => p.restarts },
+            { header: 'CPU', class: 'num', cell: (p) => percent(p.cpuPercent) },
+            { header: 'Memory', class: 'num', cell: (p) => bytes(p.memoryBytes) },
+          ]}
+        />
       </section>
     </div>
   );
