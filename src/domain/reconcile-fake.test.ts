@@ -42,10 +42,10 @@ const routeOf = (routes: AppRoute[]) => routes.find((r) => r.app === 'default/sh
  * SIGKILL of Berth there would: v2 starting, the app pinned to it, the proxy routing it.
  * Then v1's container stops too (the host rebooted, say). Returns v2's deployment id.
  */
-async function interruptedAtSwitch(): Promise<number> {
+async function interruptedAtSwitch(image = 'acme/shop:v2'): Promise<number> {
   process.env.BERTH_TEST_PAUSE_AT = 'switch';
   // Never settles: the deploy waits at the pause for ever, like a killed process.
-  void deployImage(f.deps, app.id, { kind: 'image', image: 'acme/shop:v2', spec: { ...specOfApp(app, { web: '' }), domains: ['shop.example'] } });
+  void deployImage(f.deps, app.id, { kind: 'image', image, spec: { ...specOfApp(app, { web: '' }), domains: ['shop.example'] } });
   const v2 = f.deps.db.deployments.latestForApp(app.id)!.id;
   for (let i = 0; i < 500 && !f.deps.logs.read(logKey(v2)).some((l) => l.includes('paused at switch')); i++) await new Promise((r) => setTimeout(r, 10));
   delete process.env.BERTH_TEST_PAUSE_AT;
@@ -79,6 +79,18 @@ describe('reconcile (fake engine, fake proxy)', () => {
     expect(routeOf(f.proxy.current)!.hosts).not.toContain('shop.example');
     expect(f.engine.calls).toEqual([`start ${v1Container}`, `routes ${V1_IP}:${server.port}`, `remove ${v2Container}`, `removeImage ${imageRepo(f.deps, app)}:d${v2}`]);
     expect([...f.engine.containers.values()].map((c) => [c.id, c.state])).toEqual([[v1Container, 'running']]);
+    expect(f.engine.tags()).toEqual(['acme/shop:v1', 'acme/shop:v2', `${imageRepo(f.deps, app)}:d${v1}`]);
+  });
+
+  it("removes an interrupted config change's tag of the current image, and keeps the current release's", async () => {
+    const v1 = app.currentDeploymentId!;
+    // A config change or restart deploys the running image again under its own tag.
+    const v2 = await interruptedAtSwitch(`${imageRepo(f.deps, app)}:d${v1}`);
+    expect(f.engine.tags()).toContain(`${imageRepo(f.deps, app)}:d${v2}`);
+
+    const report = await reconcile(f.deps);
+
+    expect(report.removedImages).toBe(1);
     expect(f.engine.tags()).toEqual(['acme/shop:v1', 'acme/shop:v2', `${imageRepo(f.deps, app)}:d${v1}`]);
   });
 

@@ -95,11 +95,14 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   const known = new Set(deps.db.deployments.images());
   const own = { prefix: deps.config.containerPrefix, instanceId: deps.instanceId };
   for (const img of await deps.images.listImages(ownImagesPattern(deps))) {
-    const tags = img.tags.filter((t) => ownImageDeployment(t, own) !== null);
-    // An image of a deploy still under way is not an orphan.
-    if (tags.some((t) => busyDeployments.has(ownImageDeployment(t, own)!))) continue;
-    if (img.tags.some((t) => known.has(t))) continue;
-    if (await removeImageTags(deps, tags)) report.removedImages++;
+    // Its own tags no deployment records and no deploy under way owns. An image that also has
+    // a recorded tag (an interrupted config change or restart re-tagged the current image)
+    // keeps that one and loses only the orphan.
+    const orphans = img.tags.filter((t) => {
+      const id = ownImageDeployment(t, own);
+      return id !== null && !busyDeployments.has(id) && !known.has(t);
+    });
+    if (orphans.length > 0 && (await removeImageTags(deps, orphans))) report.removedImages++;
   }
 
   // 7. Left-over scratch space of interrupted deploys.
