@@ -21,7 +21,7 @@ export const RECIPES_DIR = fileURLToPath(new URL('../images', import.meta.url));
 export async function startServer(flags: ConfigSource, opts: { logLevel?: string } = {}): Promise<RunningServer> {
   const [{ pino }, { reconcile }, { buildHttpApp }, { openDb }, { dockerEngine }, { LogStore }, { CaddyProxy }, { JobQueue }] = await Promise.all([
     import('pino'),
-    import('./domain/reconcile.js'),
+    import('./domain/recovery/reconcile.js'),
     import('./http/app.js'),
     import('./infra/db/database.js'),
     import('./infra/docker/engine.js'),
@@ -30,7 +30,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     import('./jobs/queue.js'),
   ]);
   const { SecretBox } = await import('./infra/secrets/secret-box.js');
-  const { Supervisor } = await import('./domain/processes/supervisor.js');
+  const { Supervisor } = await import('./domain/recovery/supervisor.js');
   const { startSampler } = await import('./domain/metrics/sampler.js');
   const { sweepExpiredPreviews } = await import('./domain/pipelines/previews.js');
   const { randomBytes } = await import('node:crypto');

@@ -1,6 +1,6 @@
 // The words of `berth settings set|unset` (port=8080 memory=512 health.path=/up ...) as the body
 // of PATCH /apps/:app/settings, and the settings as `berth settings APP` prints them. Pure.
-import type { SettingsChange } from '../domain/releases/release-spec.js';
+import type { SettingsChange } from '../domain/apps/release-spec.js';
 import type { SettingsView } from '../domain/releases/release-service.js';
 import { Invalid } from '../errors.js';
 

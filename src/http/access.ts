@@ -4,7 +4,7 @@
 // names, the deployment or build its :id names), checked here on the route Fastify matched;
 // a route that names one without declaring it is refused when it is registered.
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
-import { getApp } from '../domain/apps/app-service.js';
+import { getApp } from '../domain/apps/app-ref.js';
 import type { Deps } from '../domain/context.js';
 import { Forbidden, NotFound, Unauthorized } from '../errors.js';
 import type { AppRow, DeploymentRow } from '../infra/db/rows.js';

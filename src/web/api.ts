@@ -1,6 +1,6 @@
 // The dashboard's one door to Berth's API: same-origin fetches with the session cookie, the
 // session's CSRF token on every change, and errors as the API words them.
-export type { AppView, ContainerView } from '../domain/apps/app-service.js';
+export type { AppView, ContainerView } from '../domain/catalog/app-service.js';
 export type { ReleaseView } from '../domain/releases/release-service.js';
 export type { GitSettingsView } from '../domain/pipelines/git-remote.js';
 export type { LiveEvent } from '../domain/audit/event-feed.js';

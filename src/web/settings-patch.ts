@@ -1,6 +1,6 @@
 // The settings form's values as the body of PATCH /apps/:app/settings: only what the user
 // changed, so untouched fields keep following the server's defaults. Pure, for tests.
-import type { SettingsChange } from '../domain/releases/release-spec.js';
+import type { SettingsChange } from '../domain/apps/release-spec.js';
 
 type SettingsPatch = SettingsChange;
 /** What the app runs with now, as the app's view (GET /apps/:app) gives it. */

@@ -1,7 +1,7 @@
 // `berth git-remote`, `berth webhooks`, `berth preview create|list|destroy`, `berth pipeline`,
 // `berth promote`: deploys driven by git pushes, forges and CI, previews and promotion.
 import type { Command } from 'commander';
-import type { AppView } from '../../domain/apps/app-service.js';
+import type { AppView } from '../../domain/catalog/app-service.js';
 import type { CliContext } from '../context.js';
 import { followDeploy, type Started } from '../follow.js';
 import { ago, table } from '../output.js';

@@ -4,7 +4,7 @@ import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { Invalid, messageOf } from '../../errors.js';
-import { normalizeCapabilities } from '../owners/grants.js';
+import { normalizeCapabilities } from '../policy/grants.js';
 import { validateAppName, validateOwnerName } from './names.js';
 
 export interface HealthCheck {

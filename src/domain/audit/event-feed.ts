@@ -3,7 +3,7 @@
 // writer is in this process or a restarted one, so reading its newest rows (an indexed range
 // scan) every pollMs while anyone listens is simple and cheap; each subscriber filters.
 import type { EventRow } from '../../infra/db/rows.js';
-import { appRef } from '../apps/app-service.js';
+import { appRef } from '../apps/app-ref.js';
 import type { Deps } from '../context.js';
 
 /** One event as a subscriber gets it. */

@@ -25,11 +25,6 @@ export function ownImageDeployment(ref: string, own: { prefix: string; instanceI
   return Number(m[2]);
 }
 
-/** Stops and removes containers; `stopTimeoutSec` is how long each gets to exit on SIGTERM. */
-export async function removeContainers(deps: Deps, ids: string[], stopTimeoutSec = 10): Promise<void> {
-  await Promise.all(ids.map((id) => deps.scheduler.remove(id, stopTimeoutSec)));
-}
-
 /** Keeps the images of the newest `keepImages` deployments that have one; removes the rest. */
 export async function pruneImages(deps: Deps, appId: number): Promise<void> {
   const app = deps.db.apps.get(appId);

@@ -7,7 +7,7 @@ import { openDb } from '../../infra/db/database.js';
 import { LogStore } from '../../infra/logs/log-store.js';
 import type { Deps } from '../context.js';
 import { deployLogFollower, deploymentOfBuild, readDeployLog, type DeployLogEnd } from './deploy-log.js';
-import { logKey } from './deploy-source.js';
+import { logKey } from '../log-keys.js';
 
 describe("a deploy's log", () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-deploy-log-'));

@@ -4,7 +4,7 @@
 import { NotFound } from '../../errors.js';
 import { appUrls } from '../apps/urls.js';
 import type { Deps } from '../context.js';
-import { logKey } from './deploy-source.js';
+import { logKey } from '../log-keys.js';
 
 /** How a followed deploy ended, sent after its last line. */
 export interface DeployLogEnd {

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRow } from '../../infra/db/rows.js';
 import { appHosts } from '../apps/urls.js';
-import { specOfApp } from '../releases/release-spec.js';
+import { specOfApp } from '../apps/release-spec.js';
 import { deployImage, fakeDeps, serveApp, type FakeDeps, type LoopbackApp } from '../testing/deps.js';
 import type { AppRoute } from '../testing/fake-proxy.js';
 import { imageRepo } from './cleanup.js';

@@ -10,12 +10,13 @@ import { redactUrl } from '../../infra/git/git.js';
 import { resolveHealthCheck } from '../apps/manifest.js';
 import { readConfig, sealSnapshot, storeConfig } from '../config-vars/config-service.js';
 import type { Deps } from '../context.js';
-import { checkInstances, planInstances, runOnce, startInstance, type ProcessContext, type StartedProcess } from '../processes/process-containers.js';
+import { checkInstances, planInstances, removeContainers, type ProcessContext, runOnce, type StartedProcess, startInstance } from '../processes/process-containers.js';
 import { syncRoutes } from '../routing/sync-routes.js';
-import { appWithSpec, specChanges } from '../releases/release-spec.js';
+import { appWithSpec, specChanges } from '../apps/release-spec.js';
 import { buildPhase, type Built } from './build-phase.js';
-import { pruneImages, removeContainers } from './cleanup.js';
-import { logKey, uploadPath, type DeploySource } from './deploy-source.js';
+import { pruneImages } from './cleanup.js';
+import { uploadPath, type DeploySource } from './deploy-source.js';
+import { logKey } from '../log-keys.js';
 import { transitionBuild, transitionDeployment } from './states.js';
 import { pauseForTests } from './test-pause.js';
 

@@ -4,12 +4,13 @@ import { rename } from 'node:fs/promises';
 import { Invalid, NotFound } from '../../errors.js';
 import type { AppRow, BuildRow, DeploymentRow } from '../../infra/db/rows.js';
 import { redactUrl } from '../../infra/git/git.js';
-import { getApp, insertApp, parseAppRef } from '../apps/app-service.js';
+import { getApp, insertApp, parseAppRef } from '../apps/app-ref.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from '../apps/names.js';
 import type { Deps } from '../context.js';
 import { runDeploy } from './deploy-runner.js';
 import { pauseForTests } from './test-pause.js';
-import { logKey, uploadPath, type DeploySource } from './deploy-source.js';
+import { uploadPath, type DeploySource } from './deploy-source.js';
+import { logKey } from '../log-keys.js';
 import { checkGitSource, imageScope, planImage, validateImageRef } from './source-policy.js';
 
 export type { DeploySource } from './deploy-source.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Deps } from '../context.js';
 import type { ReleaseSpec } from '../../infra/db/rows.js';
 import type { Processes } from '../apps/procfile.js';
-import type { SettingsChange } from '../releases/release-spec.js';
+import type { SettingsChange } from '../apps/release-spec.js';
 
 export type DeploySource = (
   | { kind: 'upload'; file: string; /** What the tarball is, e.g. "git push <sha>". */ label?: string }
@@ -31,5 +31,4 @@ export type DeploySource = (
   localSources?: boolean;
 };
 
-export const logKey = (deploymentId: number): string => `deployment-${deploymentId}`;
 export const uploadPath = (deps: Deps, buildId: number): string => join(deps.config.dataDir, 'uploads', `build-${buildId}.tar.gz`);

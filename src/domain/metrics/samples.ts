@@ -1,7 +1,7 @@
 // The CPU and memory samples users read (the sampler writes them): every visible app's latest,
 // and one app's over a span of minutes.
 import type { AppRow } from '../../infra/db/rows.js';
-import { appRef } from '../apps/app-service.js';
+import { appRef } from '../apps/app-ref.js';
 import type { Deps } from '../context.js';
 
 export interface SampleView {

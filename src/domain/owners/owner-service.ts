@@ -7,8 +7,8 @@ import { DEFAULT_OWNER, validateOwnerName } from '../apps/names.js';
 import type { Deps } from '../context.js';
 import { ownerNetwork } from '../processes/process-containers.js';
 import type { Principal } from '../users/tokens.js';
-import { domainAllowed, normalizeCapabilities, normalizeDomains } from './grants.js';
-import { ownerQuotas } from './quotas.js';
+import { domainAllowed, normalizeCapabilities, normalizeDomains } from '../policy/grants.js';
+import { ownerQuotas } from '../policy/quotas.js';
 
 export interface OwnerView extends OwnerRow {
   members: string[];

@@ -7,10 +7,10 @@ import type { Readable } from 'node:stream';
 import { Forbidden, TooLarge } from '../../errors.js';
 import type { AppRow } from '../../infra/db/rows.js';
 import { runHttpBackend } from '../../infra/git/http-backend.js';
-import { appRef } from '../apps/app-service.js';
+import { appRef } from '../apps/app-ref.js';
 import type { Deps } from '../context.js';
 import { validateGitRef } from '../deploys/source-policy.js';
-import { ensureAppRepo, gitRoot, remoteUrl, repoDir, selfUrl } from './app-repos.js';
+import { ensureAppRepo, gitRoot, remoteUrl, repoDir, selfUrl } from '../repos/app-repos.js';
 
 /** What the remote's settings look like to a user (GET/PATCH /apps/:app/git). */
 export interface GitSettingsView {

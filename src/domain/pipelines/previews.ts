@@ -3,7 +3,8 @@
 // expiry; closing the pull request or `berth preview destroy` removes it, and so does time.
 import { Conflict, NotFound } from '../../errors.js';
 import type { AppRow } from '../../infra/db/rows.js';
-import { destroyApp, insertApp } from '../apps/app-service.js';
+import { destroyApp } from '../catalog/app-service.js';
+import { insertApp } from '../apps/app-ref.js';
 import { readConfig, storeConfig } from '../config-vars/config-service.js';
 import type { Deps } from '../context.js';
 import { startDeploy, type DeploySource, type StartedDeploy } from '../deploys/deploy-service.js';

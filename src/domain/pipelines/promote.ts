@@ -2,11 +2,11 @@
 // exact image and process types of the app's running release to the next stage, without a
 // build, with the next stage's own config.
 import { Conflict, Forbidden, Invalid } from '../../errors.js';
-import { appRef } from '../apps/app-service.js';
+import { appRef } from '../apps/app-ref.js';
 import type { AppRow } from '../../infra/db/rows.js';
 import type { Deps } from '../context.js';
 import { startDeploy, type StartedDeploy } from '../deploys/deploy-service.js';
-import { specOfApp } from '../releases/release-spec.js';
+import { specOfApp } from '../apps/release-spec.js';
 
 /** Sets (or with null, clears) the app's next stage; refuses a loop. */
 export function setNextStage(deps: Deps, app: AppRow, next: AppRow | null): void {

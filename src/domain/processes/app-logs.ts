@@ -4,7 +4,9 @@
 import { Invalid } from '../../errors.js';
 import type { AppRow } from '../../infra/db/rows.js';
 import { LABELS, type Deps } from '../context.js';
-import { logKey } from '../deploys/deploy-source.js';
+import { exitedOutputKey } from '../log-keys.js';
+
+
 
 export interface LogEntry {
   /** When Docker received the line, RFC 3339 in UTC (nanoseconds as Docker gives them). */
@@ -21,7 +23,6 @@ export const MAX_TAIL = 10_000;
 const KEPT_ON_FAILURE = 200;
 
 /** The log-store key of the output kept from a deployment's containers that failed to start. */
-export const exitedOutputKey = (deploymentId: number): string => `${logKey(deploymentId)}-output`;
 
 /** `tail` as the user gave it (a query string, a CLI option): a whole number of lines, or a readable error. */
 export function parseTail(raw: string | number | undefined): number {

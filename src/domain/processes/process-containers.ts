@@ -8,8 +8,8 @@ import { startArgv } from '../apps/start-command.js';
 import { LABELS, type Deps } from '../context.js';
 import { probe } from '../health/probe.js';
 import { keepExitedOutput } from './app-logs.js';
-import { grantedCapabilities } from '../owners/grants.js';
-import { effectiveLimits } from '../apps/app-service.js';
+import { grantedCapabilities } from '../policy/grants.js';
+import { effectiveLimits } from '../apps/app-ref.js';
 
 export interface ProcessInstance {
   type: string;
@@ -193,4 +193,9 @@ export async function runCommand(deps: Deps, c: ProcessContext, argv: string[], 
     if (told) return told;
     throw e;
   }
+}
+
+/** Stops and removes containers; `stopTimeoutSec` is how long each gets to exit on SIGTERM. */
+export async function removeContainers(deps: Deps, ids: string[], stopTimeoutSec = 10): Promise<void> {
+  await Promise.all(ids.map((id) => deps.scheduler.remove(id, stopTimeoutSec)));
 }

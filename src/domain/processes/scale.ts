@@ -2,15 +2,14 @@
 // instances are started and checked before they are routed; surplus ones are unrouted first,
 // then stopped. `ps` reports each container's state, uptime, restarts, CPU and memory.
 import { Invalid } from '../../errors.js';
-import { getApp } from '../apps/app-service.js';
+import { getApp } from '../apps/app-ref.js';
 import { resolveHealthCheck } from '../apps/manifest.js';
 import { checkContainerCount } from '../apps/procfile.js';
-import { checkRunQuota } from '../owners/quotas.js';
+import { checkRunQuota } from '../policy/quotas.js';
 import { readConfig } from '../config-vars/config-service.js';
 import { LABELS, type Deps } from '../context.js';
-import { removeContainers } from '../deploys/cleanup.js';
 import { syncRoutes } from '../routing/sync-routes.js';
-import { checkInstances, containerName, startInstance, type ProcessContext, type StartedProcess } from './process-containers.js';
+import { checkInstances, containerName, removeContainers, type ProcessContext, type StartedProcess, startInstance } from './process-containers.js';
 import { CRASH_WINDOW_MS, isCrashLooping } from './crash-loop.js';
 
 export const MAX_INSTANCES = 20;

@@ -1,11 +1,11 @@
 // Releases as users see them: the history (vN: image, config keys, description), rollbacks
 // to a kept image, and config changes, each rolled out as a new release with zero downtime.
 import { Conflict, Failed, Invalid, NotFound } from '../../errors.js';
-import { appRef, effectiveLimits, getApp } from '../apps/app-service.js';
+import { appRef, effectiveLimits, getApp } from '../apps/app-ref.js';
 import { applyChange, describeChange, openSnapshot, readConfig, storeConfig, type ConfigChange } from '../config-vars/config-service.js';
 import type { Deps } from '../context.js';
 import { startDeploy, type StartedDeploy } from '../deploys/deploy-service.js';
-import { applySettings, checkSettings, specChanges, specOfApp, type SettingsChange } from './release-spec.js';
+import { applySettings, checkSettings, specChanges, specOfApp, type SettingsChange } from '../apps/release-spec.js';
 import { resolveHealthCheck, type HealthCheck } from '../apps/manifest.js';
 
 export interface ReleaseView {

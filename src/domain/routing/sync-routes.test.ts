@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRow, DeploymentStatus } from '../../infra/db/rows.js';
 import { appHosts } from '../apps/urls.js';
 import { LABELS } from '../context.js';
-import { specOfApp } from '../releases/release-spec.js';
+import { specOfApp } from '../apps/release-spec.js';
 import { fakeDeps, type FakeDeps } from '../testing/deps.js';
 import { syncRoutes } from './sync-routes.js';
 

@@ -1,8 +1,9 @@
 // /api/v1/apps: create, list, show, status, destroy, and an app's deployments, builds, events.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { appStatus, createApp, destroyApp, getApp, viewApp, viewApps } from '../../domain/apps/app-service.js';
-import { setAppDomains } from '../../domain/apps/app-domains.js';
+import { appStatus, createApp, destroyApp, viewApp, viewApps } from '../../domain/catalog/app-service.js';
+import { getApp } from '../../domain/apps/app-ref.js';
+import { setAppDomains } from '../../domain/catalog/app-domains.js';
 import type { Deps } from '../../domain/context.js';
 import { deploymentView, listSourceBuilds } from '../../domain/deploys/deployment-view.js';
 import { requireOwner, visibility } from '../access.js';

@@ -2,7 +2,7 @@
 // They carry no API token: GitHub's are signed with the app's webhook secret, the generic
 // hook presents the secret as a bearer token. Bodies are read raw, for the signature.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { getApp } from '../../domain/apps/app-service.js';
+import { getApp } from '../../domain/apps/app-ref.js';
 import type { Deps } from '../../domain/context.js';
 import { genericDelivery, githubDelivery, type HookOutcome } from '../../domain/pipelines/webhooks.js';
 import { Invalid } from '../../errors.js';

@@ -2,7 +2,7 @@
 // over time, and a live feed of events (deploys, crashes, config changes) as SSE.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { getApp } from '../../domain/apps/app-service.js';
+import { getApp } from '../../domain/apps/app-ref.js';
 import { EventFeed } from '../../domain/audit/event-feed.js';
 import type { Deps } from '../../domain/context.js';
 import { appSamples, latestSamples } from '../../domain/metrics/samples.js';

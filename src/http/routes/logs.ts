@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { getApp } from '../../domain/apps/app-service.js';
+import { getApp } from '../../domain/apps/app-ref.js';
 import type { Deps } from '../../domain/context.js';
 import { DEFAULT_TAIL, MAX_TAIL, followAppLogs, formatEntry, parseTail, readAppLogs } from '../../domain/processes/app-logs.js';
 import { deployLogFollower, deploymentOfBuild, readDeployLog } from '../../domain/deploys/deploy-log.js';

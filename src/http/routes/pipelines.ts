@@ -3,13 +3,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { getApp, viewApps } from '../../domain/apps/app-service.js';
+import { viewApps } from '../../domain/catalog/app-service.js';
+import { getApp } from '../../domain/apps/app-ref.js';
 import type { Deps } from '../../domain/context.js';
 import { gitSettings, ownRepository, setGitSettings } from '../../domain/pipelines/git-remote.js';
 import { listPreviews, nextPreviewNumber, requirePreview, upsertPreview } from '../../domain/pipelines/previews.js';
 import { promote, setNextStage } from '../../domain/pipelines/promote.js';
 import { webhookSecret } from '../../domain/pipelines/webhooks.js';
-import { destroyApp } from '../../domain/apps/app-service.js';
+import { destroyApp } from '../../domain/catalog/app-service.js';
 import { Invalid } from '../../errors.js';
 import { appFor, mayUse } from '../access.js';
 import { deployAnswer } from '../deploy-answer.js';

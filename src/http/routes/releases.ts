@@ -1,7 +1,7 @@
 // Releases and config vars: history, rollback, and config changes rolled out as releases.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { getApp } from '../../domain/apps/app-service.js';
+import { getApp } from '../../domain/apps/app-ref.js';
 import { presentConfig, readConfig } from '../../domain/config-vars/config-service.js';
 import type { Deps } from '../../domain/context.js';
 import { changeConfig, changeSettings, listReleases, restartApp, rollback, viewSettings } from '../../domain/releases/release-service.js';

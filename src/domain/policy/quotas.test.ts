@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config.js';
 import { openDb } from '../../infra/db/database.js';
-import { insertApp } from '../apps/app-service.js';
+import { insertApp } from '../apps/app-ref.js';
 import { LABELS, type Deps } from '../context.js';
 import { checkRunQuota, ownerQuotas, quotaRefusal } from './quotas.js';
 import { engineParts } from '../testing/engine-parts.js';

@@ -9,12 +9,12 @@ import type { ContainerEvent } from '../../infra/docker/engine.js';
 import { resolveHealthCheck } from '../apps/manifest.js';
 import { LABELS, type Deps } from '../context.js';
 import { probe } from '../health/probe.js';
-import { CRASH_LOOP_RESTARTS, CRASH_WINDOW_MS } from './crash-loop.js';
+import { CRASH_LOOP_RESTARTS, CRASH_WINDOW_MS } from '../processes/crash-loop.js';
 import { syncRoutes } from '../routing/sync-routes.js';
-import { reconcile } from '../reconcile.js';
+import { reconcile } from './reconcile.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export { CRASH_LOOP_RESTARTS, CRASH_WINDOW_MS } from './crash-loop.js';
+export { CRASH_LOOP_RESTARTS, CRASH_WINDOW_MS } from '../processes/crash-loop.js';
 /** Docker sends `oom` just before the `die` it causes; one older than this belongs to an earlier death. */
 const OOM_MATCH_MS = 10_000;
 

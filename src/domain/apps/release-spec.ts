@@ -6,8 +6,8 @@
 // changes nothing the running app shows. Pure: no I/O.
 import { Invalid } from '../../errors.js';
 import type { AppRow, HealthCheckSettings, LimitSettings, ReleaseSpec } from '../../infra/db/rows.js';
-import type { Manifest } from '../apps/manifest.js';
-import type { AppJson, Processes } from '../apps/procfile.js';
+import type { Manifest } from './manifest.js';
+import type { AppJson, Processes } from './procfile.js';
 
 export type { ReleaseSpec } from '../../infra/db/rows.js';
 

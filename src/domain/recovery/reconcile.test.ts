@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.js';
-import { openDb, type Db } from '../infra/db/database.js';
-import type { ContainerInfo } from '../infra/docker/types.js';
-import type { CaddyConfig } from '../infra/proxy/route-table.js';
-import { LABELS, type Deps } from './context.js';
+import { parseConfig } from '../../config.js';
+import { openDb, type Db } from '../../infra/db/database.js';
+import type { ContainerInfo } from '../../infra/docker/types.js';
+import type { CaddyConfig } from '../../infra/proxy/route-table.js';
+import { LABELS, type Deps } from '../context.js';
 import { reconcile } from './reconcile.js';
-import { engineParts } from './testing/engine-parts.js';
+import { engineParts } from '../testing/engine-parts.js';
 
 const dirs: string[] = [];
 afterEach(() => {

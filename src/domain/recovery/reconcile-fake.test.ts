@@ -1,13 +1,13 @@
 // reconcile's logic against fakes of Docker and Caddy (src/domain/testing): a deploy really
 // interrupted at its proxy switch (test-pause.ts), then a restart's reconcile, twice.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppRow } from '../infra/db/rows.js';
-import { imageRepo } from './deploys/cleanup.js';
-import { logKey } from './deploys/deploy-source.js';
+import type { AppRow } from '../../infra/db/rows.js';
+import { imageRepo } from '../deploys/cleanup.js';
+import { logKey } from '../log-keys.js';
 import { reconcile } from './reconcile.js';
-import { specOfApp } from './releases/release-spec.js';
-import { deployImage, fakeDeps, serveApp, type FakeDeps, type LoopbackApp } from './testing/deps.js';
-import type { AppRoute } from './testing/fake-proxy.js';
+import { specOfApp } from '../apps/release-spec.js';
+import { deployImage, fakeDeps, serveApp, type FakeDeps, type LoopbackApp } from '../testing/deps.js';
+import type { AppRoute } from '../testing/fake-proxy.js';
 
 const V1_IP = '127.0.0.21';
 const V2_IP = '127.0.0.22';

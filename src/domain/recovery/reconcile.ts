@@ -3,13 +3,13 @@
 // release of every app is running, and the routes are re-applied (before anything is removed).
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { messageOf } from '../errors.js';
-import { LABELS, type Deps } from './context.js';
-import { ownImageDeployment, ownImagesPattern } from './deploys/cleanup.js';
-import { logKey } from './deploys/deploy-source.js';
-import { transitionBuild, transitionDeployment } from './deploys/states.js';
-import { syncRoutes } from './routing/sync-routes.js';
-import { ensureOwnerNetwork } from './processes/process-containers.js';
+import { messageOf } from '../../errors.js';
+import { LABELS, type Deps } from '../context.js';
+import { ownImageDeployment, ownImagesPattern } from '../deploys/cleanup.js';
+import { logKey } from '../log-keys.js';
+import { transitionBuild, transitionDeployment } from '../deploys/states.js';
+import { syncRoutes } from '../routing/sync-routes.js';
+import { ensureOwnerNetwork } from '../processes/process-containers.js';
 
 export interface ReconcileReport {
   interrupted: number;

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.js';
-import { openDb } from '../infra/db/database.js';
-import type { ContainerInfo, ImageInfo } from '../infra/docker/types.js';
-import { LABELS, type Deps } from './context.js';
+import { parseConfig } from '../../config.js';
+import { openDb } from '../../infra/db/database.js';
+import type { ContainerInfo, ImageInfo } from '../../infra/docker/types.js';
+import { LABELS, type Deps } from '../context.js';
 import { reconcile } from './reconcile.js';
-import { engineParts } from './testing/engine-parts.js';
+import { engineParts } from '../testing/engine-parts.js';
 
 const dirs: string[] = [];
 afterEach(() => {
