@@ -17,3 +17,8 @@ export async function setAppDomains(deps: Deps, app: AppRow, domains: string[]):
   await syncRoutes(deps);
   return next;
 }
+
+/** An app's custom domains and those an admin allows its owner (each entry and its subdomains). */
+export function appDomains(deps: Deps, app: AppRow): { domains: string[]; allowed: string[] } {
+  return { domains: app.domains, allowed: deps.db.owners.get(app.owner)?.domains ?? [] };
+}

@@ -1,6 +1,6 @@
 // Apps as users see them: create, list, show (with live status and URLs), destroy.
 import { Conflict } from '../../errors.js';
-import type { AppRow, DeploymentRow } from '../../infra/db/rows.js';
+import type { AppRow, DeploymentRow, EventRow } from '../../infra/db/rows.js';
 import { LABELS, type Deps } from '../context.js';
 import { exitedOutputKey, logKey } from '../log-keys.js';
 import { imageRepo } from '../deploys/cleanup.js';
@@ -10,7 +10,7 @@ import { syncRoutes } from '../routing/sync-routes.js';
 import { resolveHealthCheck, type HealthCheck } from '../apps/manifest.js';
 import { DEFAULT_OWNER, validateAppName, validateOwnerName } from '../apps/names.js';
 import { appUrls } from '../apps/urls.js';
-import { deploymentView } from '../deploys/deployment-view.js';
+import { deploymentView, listSourceBuilds } from '../deploys/deployment-view.js';
 import { removeContainers } from '../processes/process-containers.js';
 import { effectiveLimits, getApp, insertApp } from '../apps/app-ref.js';
 
@@ -191,4 +191,24 @@ export async function destroyApp(deps: Deps, name: string): Promise<void> {
     }
     await removeAppRepo(deps, app);
   }, { owner: app.owner });
+}
+
+/** Every app of the owners `visible` allows (default: all), with its status: one question to Docker. */
+export function viewVisibleApps(deps: Deps, visible?: (owner: string) => boolean): Promise<AppView[]> {
+  return viewApps(deps, deps.db.apps.list().filter((a) => !visible || visible(a.owner)));
+}
+
+/** An app's deployments (newest first), each with the release it put live. */
+export function listDeployments(deps: Deps, ref: string): DeploymentRow[] {
+  return deps.db.deployments.listForApp(getApp(deps, ref).id).map((d) => deploymentView(deps.db, d));
+}
+
+/** An app's event log, newest first. */
+export function listEvents(deps: Deps, ref: string): EventRow[] {
+  return deps.db.events.listForApp(getApp(deps, ref).id);
+}
+
+/** An app's builds of source (uploads, git refs), newest first, each with its deploy's outcome. */
+export function listBuilds(deps: Deps, ref: string): ReturnType<typeof listSourceBuilds> {
+  return listSourceBuilds(deps.db, getApp(deps, ref).id);
 }

@@ -1,11 +1,10 @@
 // /api/v1/apps: create, list, show, status, destroy, and an app's deployments, builds, events.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { appStatus, createApp, destroyApp, viewApp, viewApps } from '../../domain/catalog/app-service.js';
+import { appStatus, createApp, destroyApp, listBuilds, listDeployments, listEvents, viewApp, viewVisibleApps } from '../../domain/catalog/app-service.js';
 import { getApp } from '../../domain/apps/app-ref.js';
-import { setAppDomains } from '../../domain/catalog/app-domains.js';
+import { appDomains, setAppDomains } from '../../domain/catalog/app-domains.js';
 import type { Deps } from '../../domain/context.js';
-import { deploymentView, listSourceBuilds } from '../../domain/deploys/deployment-view.js';
 import { requireOwner, visibility } from '../access.js';
 import { AppParams, AppStatusView, AppView, Build, CreateAppBody, Deployment, ErrorBody, Event } from '../schemas.js';
 
@@ -14,14 +13,10 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 export const appRoutes =
   (deps: Deps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get('/apps', { schema: { summary: 'List the apps the caller may see', tags: ['apps'], response: { 200: Type.Array(AppView) } } }, async (req) => {
-      const visible = visibility(deps, req);
-      // One question to Docker for the whole list (viewApps), so `berth apps` agrees with `berth status`.
-      return viewApps(
-        deps,
-        deps.db.apps.list().filter((a) => !visible || visible(a.owner)),
-      );
-    });
+    // One question to Docker for the whole list, so `berth apps` agrees with `berth status`.
+    app.get('/apps', { schema: { summary: 'List the apps the caller may see', tags: ['apps'], response: { 200: Type.Array(AppView) } } }, async (req) =>
+      viewVisibleApps(deps, visibility(deps, req)),
+    );
 
     app.post('/apps', { schema: { summary: 'Create an app', tags: ['apps'], body: CreateAppBody, response: { 201: AppView, ...errors } } }, async (req, reply) => {
       requireOwner(deps, req, req.body.owner ?? 'default');
@@ -55,10 +50,7 @@ export const appRoutes =
     app.get(
       '/apps/:app/domains',
       { config: { acts: 'app' }, schema: { summary: "An app's custom domains, and those its owner may use", tags: ['apps'], params: AppParams, response: { 200: Domains, ...errors } } },
-      async (req) => {
-        const a = getApp(deps, req.params.app);
-        return { domains: a.domains, allowed: deps.db.owners.get(a.owner)?.domains ?? [] };
-      },
+      async (req) => appDomains(deps, getApp(deps, req.params.app)),
     );
 
     app.put(
@@ -75,26 +67,26 @@ export const appRoutes =
       },
       async (req) => {
         const a = getApp(deps, req.params.app);
-        const domains = await setAppDomains(deps, a, req.body.domains);
-        return { domains, allowed: deps.db.owners.get(a.owner)?.domains ?? [] };
+        await setAppDomains(deps, a, req.body.domains);
+        return appDomains(deps, getApp(deps, req.params.app));
       },
     );
 
     app.get(
       '/apps/:app/deployments',
       { config: { acts: 'app' }, schema: { summary: "An app's deployments, newest first", tags: ['deploys'], params: AppParams, response: { 200: Type.Array(Deployment), ...errors } } },
-      async (req) => deps.db.deployments.listForApp(getApp(deps, req.params.app).id).map((d) => deploymentView(deps.db, d)),
+      async (req) => listDeployments(deps, req.params.app),
     );
 
     app.get(
       '/apps/:app/builds',
       { config: { acts: 'app' }, schema: { summary: "An app's builds of source (uploads, git refs), newest first, each with its deploy's outcome", tags: ['deploys'], params: AppParams, response: { 200: Type.Array(Build), ...errors } } },
-      async (req) => listSourceBuilds(deps.db, getApp(deps, req.params.app).id),
+      async (req) => listBuilds(deps, req.params.app),
     );
 
     app.get(
       '/apps/:app/events',
       { config: { acts: 'app' }, schema: { summary: "An app's event log, newest first", tags: ['apps'], params: AppParams, response: { 200: Type.Array(Event), ...errors } } },
-      async (req) => deps.db.events.listForApp(getApp(deps, req.params.app).id),
+      async (req) => listEvents(deps, req.params.app),
     );
   };
