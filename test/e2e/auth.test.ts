@@ -66,6 +66,21 @@ describe('authentication', () => {
     }
   });
 
+  it("shows a viewer an app's config keys but not their values, nor the webhook secret", async () => {
+    expect((await server.cli(['create', 'vault', '--owner', 'acme'])).code).toBe(0);
+    expect((await server.cli(['config', 'set', 'acme/vault', 'API_KEY=s3cret-value'])).code).toBe(0);
+    expect((await server.cli(['webhooks', 'acme/vault'])).code).toBe(0);
+    const viewer = (await server.cli(['users', 'create', 'val', '--role', 'viewer', '--owner', 'acme'])).stdout.trim();
+    const keys = await server.fetch('/api/v1/apps/acme%2Fvault/config', { token: viewer });
+    expect(await keys.json()).toEqual({ config: { API_KEY: '********' } });
+    for (const path of ['/api/v1/apps/acme%2Fvault/config?reveal=true', '/api/v1/apps/acme%2Fvault/webhook-secret']) {
+      const res = await server.fetch(path, { token: viewer });
+      expect(res.status, path).toBe(403);
+      expect(await res.text()).toMatch(/val is a viewer: .* are for members and admins/);
+    }
+    expect(await (await server.fetch('/api/v1/apps/acme%2Fvault/config?reveal=true')).json()).toEqual({ config: { API_KEY: 's3cret-value' } });
+  });
+
   it('lets the admin through', async () => {
     const res = await server.fetch('/api/v1/apps');
     expect(res.status).toBe(200);

@@ -36,7 +36,9 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
     .argument('<app>')
     .option('--rotate', 'replace the secret')
     .action(async (app: string, o: { rotate?: boolean }) => {
-      const r = await ctx.client().request<{ secret: string; github: string; generic: string }>('POST', path(app, '/webhook-secret'), { query: { rotate: o.rotate } });
+      // A read unless there is no secret yet or --rotate asks for a new one (only those are changes, in the audit log too).
+      const seen = o.rotate ? null : await ctx.client().request<{ secret: string | null; github: string; generic: string }>('GET', path(app, '/webhook-secret'));
+      const r = seen?.secret ? { ...seen, secret: seen.secret } : await ctx.client().request<{ secret: string; github: string; generic: string }>('POST', path(app, '/webhook-secret'), { query: { rotate: o.rotate } });
       ctx.out(`github:  ${r.github}\ngeneric: ${r.generic}   (Authorization: Bearer <secret>; body {"git":{"url","ref"}} or {"image"})\nsecret:  ${r.secret}`);
     });
 

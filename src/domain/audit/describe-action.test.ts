@@ -10,7 +10,7 @@ describe('audit entries record the concrete request and read as words', () => {
 
   it.each([
     ['PATCH /api/v1/apps/default%2Fshop/config', 'change config'],
-    ['POST /api/v1/apps/default%2Fshop/webhook-secret', 'read webhook URLs and secret'],
+    ['POST /api/v1/apps/default%2Fshop/webhook-secret', 'make webhook secret'],
     ['POST /api/v1/apps/default%2Fshop/webhook-secret?rotate=true', 'rotate webhook secret'],
     ['DELETE /api/v1/tokens/7', 'revoke token #7'],
     ['PUT /api/v1/users/ana/password', 'set password of ana'],

@@ -28,7 +28,7 @@ const ACTIONS: Array<[string, RegExp, string]> = [
   ['POST', new RegExp(`^/apps/${A}/runs$`), 'run a one-off command'],
   ['POST', new RegExp(`^/apps/${A}/scale$`), 'scale'],
   ['POST', new RegExp(`^/apps/${A}/webhook-secret\\?rotate=true$`), 'rotate webhook secret'],
-  ['POST', new RegExp(`^/apps/${A}/webhook-secret$`), 'read webhook URLs and secret'],
+  ['POST', new RegExp(`^/apps/${A}/webhook-secret$`), 'make webhook secret'],
   ['POST', /^\/owners$/, 'create owner'],
   ['PATCH', /^\/owners\/(?<o>[^/]+)$/, 'change owner $o'],
   ['DELETE', /^\/owners\/(?<o>[^/]+)$/, 'delete owner $o'],

@@ -18,6 +18,11 @@ export interface HookOutcome {
   deploymentId?: number;
 }
 
+/** The app's webhook secret in clear, or null while it has none (a read: nothing is made). */
+export function existingWebhookSecret(deps: Deps, app: AppRow): string | null {
+  return app.webhookSecret ? deps.secrets.open(app.webhookSecret) : null;
+}
+
 /** The app's webhook secret in clear, made (and sealed) on first use or when rotated. */
 export function webhookSecret(deps: Deps, app: AppRow, rotate = false): string {
   if (app.webhookSecret && !rotate) return deps.secrets.open(app.webhookSecret);

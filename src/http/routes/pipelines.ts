@@ -9,12 +9,13 @@ import type { Deps } from '../../domain/context.js';
 import { gitSettings, ownRepository, setGitSettings } from '../../domain/pipelines/git-remote.js';
 import { listPreviews, nextPreviewNumber, requirePreview, upsertPreview } from '../../domain/pipelines/previews.js';
 import { promote, setNextStage } from '../../domain/pipelines/promote.js';
-import { webhookSecret } from '../../domain/pipelines/webhooks.js';
+import { existingWebhookSecret, webhookSecret } from '../../domain/pipelines/webhooks.js';
+import { mayWrite } from '../../domain/users/tokens.js';
 import { destroyApp } from '../../domain/catalog/app-service.js';
-import { Invalid } from '../../errors.js';
+import { Forbidden, Invalid } from '../../errors.js';
 import { appFor, mayUse } from '../access.js';
 import { deployAnswer } from '../deploy-answer.js';
-import { AppParams, AppView, ErrorBody, StartedDeploy, WaitQuery } from '../schemas.js';
+import { AppParams, AppView, ErrorBody, Nullable, StartedDeploy, WaitQuery } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
 const GitView = Type.Object({
@@ -60,6 +61,24 @@ export const pipelineRoutes =
         const user = req.principal!.user;
         const a = setGitSettings(deps, getApp(deps, req.params.app), req.body, { name: user.name, admin: user.role === 'admin' });
         return gitSettings(deps, a, publicBase(req));
+      },
+    );
+
+    app.get(
+      '/apps/:app/webhook-secret',
+      {
+        config: { acts: 'app' },
+        schema: {
+          summary: "The app's webhook secret (null while it has none) and webhook URLs; not for viewers",
+          tags: ['pipelines'],
+          params: AppParams,
+          response: { 200: Type.Object({ secret: Nullable(Type.String()), github: Type.String(), generic: Type.String() }), ...errors, 403: ErrorBody },
+        },
+      },
+      async (req) => {
+        if (!mayWrite(req.principal!.user.role)) throw Forbidden(`${req.principal!.user.name} is a viewer: secrets are for members and admins`);
+        const secret = existingWebhookSecret(deps, getApp(deps, req.params.app));
+        return { secret, ...gitView(req, req.params.app).webhooks };
       },
     );
 

@@ -7,6 +7,8 @@ import type { Deps } from '../../domain/context.js';
 import { changeConfig, changeSettings, listReleases, restartApp, rollback, viewSettings } from '../../domain/releases/release-service.js';
 import { deployAnswer } from '../deploy-answer.js';
 import { AppParams, ErrorBody, HealthCheck, Limits, Nullable, StartedDeploy, WaitQuery } from '../schemas.js';
+import { mayWrite } from '../../domain/users/tokens.js';
+import { Forbidden } from '../../errors.js';
 
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
 const Release = Type.Object({
@@ -101,7 +103,11 @@ export const releaseRoutes =
           response: { 200: ConfigBody, ...errors },
         },
       },
-      async (req) => ({ config: presentConfig(readConfig(deps, getApp(deps, req.params.app).id), req.query.reveal ?? false) }),
+      async (req) => {
+        // Values are secrets: a viewer sees the keys only.
+        if (req.query.reveal && !mayWrite(req.principal!.user.role)) throw Forbidden(`${req.principal!.user.name} is a viewer: config values are for members and admins`);
+        return { config: presentConfig(readConfig(deps, getApp(deps, req.params.app).id), req.query.reveal ?? false) };
+      },
     );
 
     app.patch(

@@ -51,7 +51,9 @@ function GitSettings({ ref_, git, canWrite, reload }: { ref_: string; git: GitVi
   };
   const showSecret = (rotate: boolean) =>
     run(async () => {
-      const r = await api<{ secret: string }>('POST', appPath(ref_, `/webhook-secret${rotate ? '?rotate=true' : ''}`));
+      // Reading an existing secret is a GET (not a change in the audit log); making or rotating one a POST.
+      const seen = rotate ? null : await api<{ secret: string | null }>('GET', appPath(ref_, '/webhook-secret'));
+      const r = seen?.secret ? { secret: seen.secret } : await api<{ secret: string }>('POST', appPath(ref_, `/webhook-secret${rotate ? '?rotate=true' : ''}`));
       setSecret(r.secret);
       reload();
     });
