@@ -43,6 +43,8 @@ export interface ImageStore {
 /** What the processes print, and what happens to them. */
 export interface LogStreams {
   followEvents(labels: Record<string, string>, onEvent: (e: ContainerEvent) => void, signal: AbortSignal, onReconnect?: () => void): Promise<void>;
+  /** The exit code of the container's last run that ended within `withinSec`; null when none did. */
+  lastExitCode(id: string, withinSec: number): Promise<number | null>;
   tailLogs(id: string, tail: number): Promise<string[]>;
   streamLogs(id: string, p: LogStreamParams, signal?: AbortSignal): Promise<void>;
 }

@@ -104,7 +104,9 @@ function containerAddress(deps: Deps, containerId: string): () => Promise<{ ip: 
     let answer: { ip: string } | { gone: string };
     if (!c) answer = { gone: 'the container was removed' };
     else if (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting' || c.restartCount > 0) {
-      answer = { gone: `the app exited with code ${c.exitCode}${c.error ? ` (${c.error})` : ''} right after starting` };
+      // Restarted by Docker already, its state says code 0: the engine's events know the real one.
+      const code = c.state === 'exited' || c.state === 'dead' ? c.exitCode : ((await deps.streams.lastExitCode(containerId, 600).catch(() => null)) ?? c.exitCode);
+      answer = { gone: `the app exited with code ${code}${c.error ? ` (${c.error})` : ''} right after starting` };
     } else if (!c.ip) answer = { gone: "the container has no address on its owner's network" };
     else answer = { ip: c.ip };
     last = { at: Date.now(), answer };

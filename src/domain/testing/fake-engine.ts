@@ -205,6 +205,11 @@ export class FakeEngine implements Scheduler, ImageStore, LogStreams, Networks {
     throw notFaked('importImage');
   }
 
+  async lastExitCode(id: string, _withinSec: number): Promise<number | null> {
+    const c = this.containers.get(id);
+    return c && c.state === 'exited' ? c.exitCode : null;
+  }
+
   async followEvents(_labels: Record<string, string>, _onEvent: (e: ContainerEvent) => void, _signal: AbortSignal, _onReconnect?: () => void): Promise<void> {
     throw notFaked('followEvents');
   }

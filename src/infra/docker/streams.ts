@@ -8,6 +8,28 @@ export class DockerStreams {
   constructor(private readonly docker: Docker) {}
 
   /**
+   * The exit code of the container's last run that ended within the last `withinSec` seconds,
+   * from the engine's event log (a container Docker has already restarted shows exit code 0 in
+   * its state); null when there was none.
+   */
+  async lastExitCode(id: string, withinSec: number): Promise<number | null> {
+    const now = Math.floor(Date.now() / 1000);
+    // With `until`, the engine answers the past events and ends the stream.
+    const raw = (await this.docker.getEvents({ since: now - withinSec, until: now + 1, filters: { type: ['container'], container: [id], event: ['die'] } })) as unknown;
+    let text = '';
+    if (Buffer.isBuffer(raw) || typeof raw === 'string') text = raw.toString();
+    else for await (const chunk of raw as Readable) text += (chunk as Buffer).toString('utf8');
+    let code: number | null = null;
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      const ev = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+      const c = ev.Actor?.Attributes?.exitCode;
+      if (c !== undefined) code = Number(c);
+    }
+    return code;
+  }
+
+  /**
    * Follows container events carrying all the given labels until `signal` aborts; reconnects
    * (after a pause) when the engine drops the stream (a restart of dockerd), and then calls
    * `onReconnect`: events of the gap are lost, so the caller looks at the state afresh.
