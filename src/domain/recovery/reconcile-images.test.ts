@@ -35,7 +35,7 @@ function setup(images: ImageInfo[], failing: Set<string>) {
     config: parseConfig({ dataDir }),
     db,
     instanceId: 'i1',
-        jobs: { busy: () => false },
+    jobs: { busy: () => false },
     logs: { append: () => undefined },
     logger: { info: () => undefined, warn: (_o: unknown, m: string) => warnings.push(m), error: () => undefined },
     proxy: { routesListen: 'unix//tmp/routes.sock', apply: async () => undefined },

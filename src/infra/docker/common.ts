@@ -1,19 +1,10 @@
-// What the Docker modules share: the engine connection, the engine's error codes, and Docker's
-// progress-event shape.
+// What the Docker modules share: the engine connection and the engine's error codes.
 import Docker from 'dockerode';
 
 export type { Docker };
 
 /** One connection to the engine, shared by images, containers, streams and networks. */
 export const connect = (socketPath: string): Docker => new Docker({ socketPath });
-
-export interface BuildEvent {
-  stream?: string;
-  status?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-  aux?: { ID?: string };
-}
 
 /** An image's tags without Docker's `<none>:<none>` placeholder. */
 export const realTags = (tags: string[] | undefined): string[] => (tags ?? []).filter((t) => t !== '<none>:<none>');

@@ -4,8 +4,8 @@ import { readdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Failed, messageOf } from '../../errors.js';
 import { BuildCgroups } from './build-cgroups.js';
-import { BuildLines, JsonLines, MAX_LINE } from './build-output.js';
-import { isNotFound, realTags, type BuildEvent, type Docker } from './common.js';
+import { BuildLines, JsonLines, MAX_LINE, type BuildMessage } from './build-output.js';
+import { isNotFound, realTags, type Docker } from './common.js';
 import type { BuildParams, ImageInfo } from './types.js';
 
 export class DockerImages {
@@ -187,7 +187,7 @@ export class DockerImages {
   async importImage(rootfsTar: Readable, repo: string, tag: string, changes: string[] = []): Promise<void> {
     const stream = await this.docker.importImage(rootfsTar, { repo, tag, changes } as object);
     await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(stream, (err: Error | null, out: BuildEvent[]) => {
+      this.docker.modem.followProgress(stream, (err: Error | null, out: BuildMessage[]) => {
         const bad = out?.find((o) => o.error);
         if (err || bad) reject(err ?? new Error(bad?.error));
         else resolve();
@@ -221,7 +221,7 @@ export class DockerImages {
         this.docker.modem.followProgress(
           stream,
           (err: Error | null) => (err ? reject(err) : resolve()),
-          (ev: BuildEvent) => {
+          (ev: BuildMessage) => {
             const error = ev.errorDetail?.message ?? ev.error;
             if (error) failure = error.trim();
           },
