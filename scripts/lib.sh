@@ -118,13 +118,16 @@ berth_instance_id() { # <data dir>
 }
 
 # The Caddy processes Berth started for <data dir> (their pid files are in <data dir>/proxy).
-stop_berth_caddies() { # <data dir>
-  local name pidfile pid
-  for name in caddy caddy-edge; do
+stop_berth_caddies() { # <data dir>: the edge Caddy, the router (and a routing Caddy of older Berths)
+  local name pidfile pid mark
+  for name in caddy caddy-edge router; do
     pidfile=$1/proxy/$name.pid
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
-    if pid_alive "$pid" && pid_runs_file "$pid" "$1/proxy/$name.json"; then
+    # A Caddy's command line names its config file; the router's names the proxy folder.
+    mark=$1/proxy/$name.json
+    [ "$name" = router ] && mark=$1/proxy
+    if pid_alive "$pid" && pid_runs_file "$pid" "$mark"; then
       stop_and_wait "$pid" "the $name process Berth started" 10
     fi
     rm -f "$pidfile"

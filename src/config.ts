@@ -22,6 +22,26 @@ export interface Config {
   /** Admin address of the edge Caddy: the one that owns the public port and never reloads on a deploy. */
   caddyEdgeAdmin: string;
   caddyBin: string;
+  /**
+   * How app hosts get certificates: `acme` (BERTH_ACME_CA, Let's Encrypt by default), `internal`
+   * (Caddy's own CA: `berth tls ca` prints its root) or `off` (plain http only). Default:
+   * internal for the local domain `localhost`, acme for any other.
+   */
+  tls: 'acme' | 'internal' | 'off';
+  /** Port the proxy serves https on (when tls is not off). */
+  httpsPort: number;
+  /** Whether plain http answers with a 308 to https (ACME challenges and `tls: false` apps excepted). Default: on with acme. */
+  httpsRedirect: boolean;
+  /** ACME directory URL. */
+  acmeCa: string;
+  /** Contact address given to the ACME CA (expiry notices). */
+  acmeEmail: string;
+  /** A PEM file of CA certificates to trust for the ACME CA's own API (private CAs, tests); '' for the system's. */
+  acmeCaRoot: string;
+  /** The host the edge routes to Berth's own API, dashboard, git and webhooks, e.g. berth.example.com. */
+  apiHost: string;
+  /** Loopback address (host:port) of Berth's router: DNS answers (UDP) for the edge's upstream lookups, and the TLS `ask` (TCP). */
+  routerAddress: string;
   dockerSocket: string;
   network: string;
   /** IPv4 range each owner's network takes a /24 from. */
@@ -105,6 +125,14 @@ const KEYS = {
   caddyAdmin: 'BERTH_CADDY_ADMIN',
   caddyEdgeAdmin: 'BERTH_CADDY_EDGE_ADMIN',
   caddyBin: 'BERTH_CADDY_BIN',
+  tls: 'BERTH_TLS',
+  httpsPort: 'BERTH_HTTPS_PORT',
+  httpsRedirect: 'BERTH_HTTPS_REDIRECT',
+  acmeCa: 'BERTH_ACME_CA',
+  acmeEmail: 'BERTH_ACME_EMAIL',
+  acmeCaRoot: 'BERTH_ACME_CA_ROOT',
+  apiHost: 'BERTH_API_HOST',
+  router: 'BERTH_ROUTER',
   dockerSocket: 'BERTH_DOCKER_SOCKET',
   network: 'BERTH_NETWORK',
   subnetPool: 'BERTH_SUBNET_POOL',
@@ -162,6 +190,8 @@ const MB = 1024 * 1024;
 const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const IP_OR_CIDR_RE = /^(?:(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?|[0-9a-fA-F:]+(?:\/\d{1,3})?)$/;
 const HOST_RE = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+/** Let's Encrypt's production directory; its staging one is https://acme-staging-v02.api.letsencrypt.org/directory. */
+export const LETS_ENCRYPT = 'https://acme-v02.api.letsencrypt.org/directory';
 
 /** Validates every setting and throws one Invalid error listing all bad values. */
 export function parseConfig(src: ConfigSource): Config {
@@ -214,6 +244,8 @@ export function parseConfig(src: ConfigSource): Config {
   }
   const domain = str('domain', 'localhost', HOST_RE, 'a host name such as example.com or localhost').toLowerCase();
 
+  const tls = str('tls', domain === 'localhost' ? 'internal' : 'acme', /^(acme|internal|off)$/, 'acme, internal or off') as Config['tls'];
+
   const config: Config = {
     dataDir: str('dataDir', '/var/lib/berth', /^\//, 'an absolute path'),
     listenHost,
@@ -223,6 +255,14 @@ export function parseConfig(src: ConfigSource): Config {
     caddyAdmin: str('caddyAdmin', '127.0.0.1:2019', /^[^\s:/]+:\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:2019'),
     caddyEdgeAdmin: str('caddyEdgeAdmin', '127.0.0.1:2020', /^[^\s:/]+:\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:2020'),
     caddyBin: str('caddyBin', 'caddy'),
+    tls,
+    httpsPort: int('httpsPort', 443, 1, 65535),
+    httpsRedirect: bool('httpsRedirect', tls === 'acme'),
+    acmeCa: str('acmeCa', LETS_ENCRYPT, /^https:\/\/\S+$/, 'an https:// ACME directory URL'),
+    acmeEmail: str('acmeEmail', '', /^[^\s@]+@[^\s@]+$/, 'an email address'),
+    acmeCaRoot: str('acmeCaRoot', '', /^\//, 'an absolute path to a PEM file'),
+    apiHost: str('apiHost', `berth.${domain}`, HOST_RE, 'a host name such as berth.example.com').toLowerCase(),
+    routerAddress: str('router', '127.0.0.1:2053', /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d{1,5}$/, 'a loopback HOST:PORT, e.g. 127.0.0.1:2053'),
     dockerSocket: str('dockerSocket', '/var/run/docker.sock', /^\//, 'an absolute path to the Docker socket'),
     network: str('network', 'berth', NAME_RE, 'a Docker network name (lowercase letters, digits, _ . -)'),
     subnetPool: str('subnetPool', '10.213.0.0/16', /^(\d{1,3}\.){3}\d{1,3}\/(8|9|1\d|2[0-4])$/, 'an IPv4 range of /24 or larger, e.g. 10.213.0.0/16'),

@@ -2,7 +2,7 @@
 // passes them down, and hands the command line to the CLI. Nothing else constructs these.
 // Server-side modules are loaded only when a command needs them, so client commands start fast.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './cli/program.js';
 import { loadConfig, type ConfigSource } from './config.js';
@@ -36,6 +36,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   const { randomBytes } = await import('node:crypto');
   const { guardLinkLocal } = await import('./domain/network/egress.js');
   const { IptablesFirewall } = await import('./infra/firewall/iptables.js');
+  const { SESSION_COOKIE } = await import('./domain/users/sessions.js');
   const config = loadConfig(process.env, flags);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = pino({ level: opts.logLevel ?? process.env.BERTH_LOG_LEVEL ?? 'info' });
@@ -49,7 +50,28 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   }
   // The domain sees each part through the interface it defines (domain/ports.ts).
   const docker = dockerEngine(config.dockerSocket, { buildCgroupPrefix: config.containerPrefix, warn: (m) => logger.warn(m) });
-  const proxy = new CaddyProxy({ adminAddress: config.caddyAdmin, edgeAdminAddress: config.caddyEdgeAdmin, httpPort: config.httpPort, caddyBin: config.caddyBin, stateDir: join(config.dataDir, 'proxy') });
+  const proxy = new CaddyProxy({
+    edgeAdminAddress: config.caddyEdgeAdmin,
+    legacyRoutingAdmin: config.caddyAdmin,
+    caddyBin: config.caddyBin,
+    stateDir: join(config.dataDir, 'proxy'),
+    certHosts: [config.apiHost, ...(config.pathRoutes ? [config.domain] : [])],
+    edge: {
+      httpPort: config.httpPort,
+      httpsPort: config.httpsPort,
+      tls: config.tls,
+      redirect: config.httpsRedirect,
+      storageDir: join(config.dataDir, 'caddy'),
+      router: config.routerAddress,
+      // The edge reaches the API over a unix socket of its own: its peers are the only ones
+      // without an address, which is how the API knows to believe their X-Forwarded-For.
+      api: { host: config.apiHost, upstream: `unix/${join(config.dataDir, 'proxy', 'api.sock')}` },
+      domain: config.domain,
+      pathRoutes: config.pathRoutes,
+      acme: { ca: config.acmeCa, email: config.acmeEmail, caRoot: config.acmeCaRoot },
+      privateCookies: [SESSION_COOKIE],
+    },
+  });
   const deps: Deps = {
     config,
     db,
@@ -58,6 +80,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     streams: docker.streams,
     networks: docker.networks,
     proxy,
+    certificates: proxy,
     logs: new LogStore(join(config.dataDir, 'logs'), { maxBytes: config.deployLogMaxMb * 1024 * 1024 }),
     jobs: new JobQueue(config.maxConcurrentDeploys),
     logger,
@@ -87,10 +110,14 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
     proxy,
     logger,
     record: (kind, role, message) => deps.db.events.add({ appId: null, subject: `proxy:${role}`, kind, message }),
-    afterRestart: (role) => (role === 'routing' ? syncRoutes(deps) : Promise.resolve()),
+    afterRestart: (role) => (role === 'router' ? syncRoutes(deps) : Promise.resolve()),
   });
   proxyWatch.start();
   deps.proxyStatus = () => proxyWatch.status();
+  const { TlsWatch } = await import('./domain/tls/tls-watch.js');
+  const tlsWatch = new TlsWatch(deps);
+  if (config.tls !== 'off') tlsWatch.start();
+  deps.tlsFailure = (host) => tlsWatch.failure(host);
   const sampler = startSampler(deps, config.metricsIntervalSeconds);
   // Expired previews go within a quarter of their lifetime (at least every minute).
   const sweepMs = Math.min(60_000, Math.max(1000, (config.previewTtlHours * 3_600_000) / 4));
@@ -103,6 +130,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   sweeper.unref();
   const app = await buildHttpApp(deps, logger);
   await app.listen({ host: config.listenHost, port: config.listenPort });
+  const edgeListener = await listenForEdge(app.server, join(config.dataDir, 'proxy', 'api.sock'));
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listenPort;
   const url = `http://${config.listenHost}:${port}`;
@@ -118,6 +146,8 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
       await supervisor.stop();
       await sampler.stop();
       clearInterval(sweeper);
+      tlsWatch.stop();
+      edgeListener.close();
       linkLocal.stop();
       await deps.jobs.idle();
       db.close();
@@ -136,4 +166,19 @@ export function main(argv: string[]): Promise<void> {
       return bootstrapImages({ ping: () => docker.containers.ping(), images: docker.images }, { ...p, images: config.images, recipesDir: RECIPES_DIR });
     },
   });
+}
+
+/** A unix socket (0600) whose connections the API server answers: the edge's way to the API. */
+async function listenForEdge(server: import('node:http').Server, path: string): Promise<import('node:net').Server> {
+  const net = await import('node:net');
+  const fs = await import('node:fs');
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  fs.rmSync(path, { force: true });
+  const s = net.createServer((socket) => server.emit('connection', socket));
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(path, () => resolve());
+  });
+  fs.chmodSync(path, 0o600);
+  return s;
 }

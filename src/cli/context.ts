@@ -21,6 +21,8 @@ export interface CliContext {
 export interface CliConfig {
   url?: string;
   token?: string;
+  /** Absolute path of the PEM file `berth login --ca-file` was given: https to `url` also trusts it. */
+  caFile?: string;
 }
 
 export const configFile = (env: NodeJS.ProcessEnv = process.env): string => join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'berth', 'config.json');
@@ -38,4 +40,14 @@ export function serverUrl(env: NodeJS.ProcessEnv = process.env): string {
 /** The API token: BERTH_TOKEN, else the one `berth login` stored. */
 export function serverToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.BERTH_TOKEN ?? readCliConfig(env).token;
+}
+
+/**
+ * The extra CA file for https: BERTH_CA_FILE, else the one `berth login --ca-file` stored, which
+ * belongs to the stored URL only (a BERTH_URL naming another server does not get it).
+ */
+export function serverCaFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.BERTH_CA_FILE) return env.BERTH_CA_FILE;
+  const cfg = readCliConfig(env);
+  return env.BERTH_URL === undefined || env.BERTH_URL === cfg.url ? cfg.caFile : undefined;
 }

@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { BerthError, type ErrorCode } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ApiClient } from './client.js';
-import { serverToken, serverUrl, type CliContext, type HostOps } from './context.js';
+import { serverCaFile, serverToken, serverUrl, type CliContext, type HostOps } from './context.js';
 import { folderApp } from './folder-app.js';
 import { appSlot, withApp, withRunSeparator } from './infer-app.js';
 import { sanitizeTerminal } from './output.js';
@@ -49,6 +49,7 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<Register[]> }> = [
   { names: ['git-remote', 'webhooks', 'preview', 'pipeline', 'promote'], load: async () => [(await import('./commands/pipelines.js')).registerPipelines] },
   { names: ['git-hook'], load: async () => [(await import('./commands/git-hook.js')).registerGitHook] },
   { names: ['audit'], load: async () => [(await import('./commands/auth.js')).registerAudit] },
+  { names: ['tls'], load: async () => [(await import('./commands/tls.js')).registerTls] },
 ];
 
 /** The top-level command names, for tests that check the table against the commands defined. */
@@ -96,7 +97,7 @@ const jsonError = (code: string, message: string, hint?: string) => JSON.stringi
 /** Runs the CLI; sets process.exitCode rather than exiting, so streams flush. */
 export async function runCli(argv: string[], ops: HostOps): Promise<void> {
   const ctx: CliContext = {
-    client: () => new ApiClient(serverUrl(), serverToken()),
+    client: () => new ApiClient(serverUrl(), serverToken(), serverCaFile()),
     // Everything the CLI prints passes here: app output, build logs, server messages and errors
     // carry tenants' text, which must not drive the admin's terminal. `--json` output stays
     // valid: JSON.stringify escapes C0 controls; DEL and C1 inside its strings are dropped.

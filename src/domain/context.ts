@@ -5,7 +5,7 @@ import type { Db } from '../infra/db/database.js';
 import type { LogStore } from '../infra/logs/log-store.js';
 import type { SecretBox } from '../infra/secrets/secret-box.js';
 import type { JobQueue } from './job-queue.js';
-import type { ImageStore, LogStreams, Networks, RouteApplier, Scheduler } from './ports.js';
+import type { EdgeCertificates, ImageStore, LogStreams, Networks, RouteApplier, Scheduler } from './ports.js';
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -21,8 +21,10 @@ export interface Deps {
   images: ImageStore;
   streams: LogStreams;
   networks: Networks;
-  /** The routing proxy. */
+  /** The proxy: routes put in force at the edge. */
   proxy: RouteApplier;
+  /** The edge's certificates; absent where nothing serves https (unit tests). */
+  certificates?: EdgeCertificates;
   logs: LogStore;
   jobs: JobQueue;
   logger: Logger;
@@ -30,8 +32,10 @@ export interface Deps {
   secrets: SecretBox;
   /** Identifies what this Berth created on a shared Docker Engine (label berth.instance). */
   instanceId: string;
-  /** Both Caddies as the proxy watch (routing/proxy-watch.ts) last saw them; absent while nothing watches. */
-  proxyStatus?: () => Record<'edge' | 'routing', 'up' | 'down' | 'restarting'>;
+  /** The edge Caddy and the router as the proxy watch (routing/proxy-watch.ts) last saw them; absent while nothing watches. */
+  proxyStatus?: () => Record<'edge' | 'router', 'up' | 'down' | 'restarting'>;
+  /** The last certificate failure of a host (tls/tls-watch.ts); absent while nothing watches. */
+  tlsFailure?: (host: string) => { error: string; at: string; retryAt: number } | undefined;
 }
 
 /** Labels every Berth container and image carries. */

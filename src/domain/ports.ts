@@ -1,12 +1,13 @@
 // What the domain needs of the world, as small interfaces it owns. main.ts passes the
 // implementations (today: the local Docker Engine, split by noun in src/infra/docker/, and the
-// routing Caddy); unit tests pass in-memory fakes (src/domain/testing/). A multi-machine
+// edge proxy); unit tests pass in-memory fakes (src/domain/testing/). A multi-machine
 // scheduler (Docker Swarm) is one more implementation of Scheduler, ImageStore and Networks.
 import type { BuildParams, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams } from '../infra/docker/types.js';
 import type { Readable } from 'node:stream';
-import type { CaddyConfig } from '../infra/proxy/route-table.js';
+import type { CertificateFailure, CertificateInfo } from '../infra/proxy/certificates.js';
+import type { RoutedApp } from '../infra/proxy/router-table.js';
 
-export type { BuildParams, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams };
+export type { BuildParams, CertificateFailure, CertificateInfo, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams, RoutedApp };
 
 /** Runs a release's process instances and one-off commands, and reports their state and addresses. */
 export interface Scheduler {
@@ -55,9 +56,20 @@ export interface Networks {
   removeNetwork(name: string): Promise<void>;
 }
 
-/** Applies a whole route table in one atomic change (built inside its queue, from the state at that moment). */
+/**
+ * Puts a whole route table in force in one change (built inside its queue, from the state at
+ * that moment); resolves once the edge certainly serves by it.
+ */
 export interface RouteApplier {
-  apply(build: () => Promise<CaddyConfig>): Promise<void>;
-  /** Where the routing proxy listens for the edge. */
-  readonly routesListen: string;
+  apply(build: () => Promise<RoutedApp[]>): Promise<void>;
+}
+
+/** What the edge knows about certificates, and how to make it stop asking a CA for a host for a while. */
+export interface EdgeCertificates {
+  /** The certificate the edge holds for a host, or null. */
+  certificate(host: string): CertificateInfo | null;
+  /** ACME failures the edge reported since the last call. */
+  failures(): CertificateFailure[];
+  /** No certificate is asked for `host` until `untilMs` (epoch ms). */
+  backOff(host: string, untilMs: number): Promise<void>;
 }

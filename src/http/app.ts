@@ -1,5 +1,6 @@
 // Builds the HTTP API: Fastify with TypeBox schemas, the generated OpenAPI document, and the
 // one error handler that turns errors into `{ error: { code, message, hint } }` replies.
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -21,18 +22,36 @@ import { liveRoutes } from './routes/live.js';
 import { gitRoutes } from './routes/git.js';
 import { hookRoutes } from './routes/hooks.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { tlsRoutes } from './routes/tls.js';
 import { installWeb } from './web.js';
 import { installAuth } from './auth.js';
 import { installAccess } from './access.js';
 import { errorInfo } from './error-body.js';
+
+/** Whether a peer's X-Forwarded-For/-Proto are believed: the edge's (a unix-socket peer has no address) and the named proxies'. */
+export function trustedPeer(trusted: string[]): (address: string | undefined, hop: number) => boolean {
+  const list = new BlockList();
+  for (const t of trusted) {
+    const [addr = '', bits] = t.split('/');
+    const type = isIPv6(addr) ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(addr, type);
+    else list.addSubnet(addr, Number(bits), type);
+  }
+  return (address, hop) => {
+    if (!address) return hop === 0;
+    const plain = address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
+    return list.check(plain, isIPv6(plain) ? 'ipv6' : 'ipv4');
+  };
+}
 
 export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: 1024 * 1024,
     disableRequestLogging: false,
-    // Only the proxies the operator names are believed about the client's address and scheme.
-    trustProxy: deps.config.trustedProxies.length > 0 ? deps.config.trustedProxies : false,
+    // Only Berth's own edge (a peer on the unix socket it alone dials: no address) and the
+    // proxies the operator names are believed about the client's address and scheme.
+    trustProxy: trustedPeer(deps.config.trustedProxies),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -86,6 +105,7 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
   await app.register(sessionRoutes(deps, loginLimiter), { prefix: '/api/v1' });
   await app.register(liveRoutes(deps), { prefix: '/api/v1' });
   await app.register(pipelineRoutes(deps), { prefix: '/api/v1' });
+  await app.register(tlsRoutes(deps), { prefix: '/api/v1' });
   await app.register(gitRoutes(deps, loginLimiter));
   await app.register(hookRoutes(deps, loginLimiter));
   await installWeb(app);

@@ -110,3 +110,14 @@ export const LogsQuery = Type.Object({
 });
 
 export const Event = Type.Object({ id: Type.Integer(), subject: Type.String(), kind: Type.String(), message: Type.String(), createdAt: Type.String() });
+
+export const HostCertificateSchema = Type.Object({
+  host: Type.String(),
+  app: Nullable(Type.String({ description: "owner/name; null for Berth's own host" })),
+  https: Type.Boolean({ description: 'false: served on plain http only (BERTH_TLS=off, or the app has tls: false)' }),
+  issuer: Nullable(Type.String()),
+  notAfter: Nullable(Type.String({ description: 'ISO 8601' })),
+  error: Nullable(Type.String({ description: "the CA's or the challenge's last error since the certificate" })),
+  errorAt: Nullable(Type.String()),
+  retryAt: Nullable(Type.String({ description: 'no new request to the CA before this time (backing off)' })),
+});

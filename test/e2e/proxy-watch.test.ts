@@ -1,4 +1,4 @@
-// A watched proxy: after `kill -9` of either Caddy, Berth notices within a second or two and
+// A watched proxy: after `kill -9` of the edge Caddy or of Berth's router, Berth notices within a second or two and
 // starts it again with its last config, so apps serve again within 2 s; /api/v1/health says
 // the proxy is down meanwhile. And `berth apps` and `berth status` tell the same status, which
 // is never "running" while nothing of the app runs.
@@ -24,20 +24,20 @@ beforeAll(async () => {
 afterAll(() => shutdownServer(server, work));
 
 /**
- * The pid of the Caddy this test server started (from its pid file), checked to be that Caddy:
- * its command line names a config file in this server's data directory.
+ * The pid of the proxy process this test server started (from its pid file), checked to be
+ * that process: its command line names this server's proxy state directory or a file in it.
  */
-function caddyPid(name: 'caddy' | 'caddy-edge'): number {
+function proxyPid(name: 'router' | 'caddy-edge'): number {
   const pid = Number(readFileSync(join(server.dataDir, 'proxy', `${name}.pid`), 'utf8').trim());
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  expect(cmdline).toContain(join(server.dataDir, 'proxy', `${name}.json`));
+  expect(cmdline).toContain(name === 'router' ? join(server.dataDir, 'proxy') : join(server.dataDir, 'proxy', `${name}.json`));
   return pid;
 }
 
 interface Health {
   status: number;
   ok: boolean;
-  proxy: { edge: string; routing: string };
+  proxy: { edge: string; router: string };
 }
 async function health(): Promise<Health> {
   const r = await fetch(`${server.url}/api/v1/health`, { signal: AbortSignal.timeout(2000) });
@@ -69,7 +69,7 @@ async function underLoad(ms: number, act: () => Promise<void>): Promise<{ longes
   })();
   const watching = (async () => {
     while (Date.now() < end) {
-      healths.push(await health().catch(() => ({ status: 0, ok: false, proxy: { edge: '?', routing: '?' } })));
+      healths.push(await health().catch(() => ({ status: 0, ok: false, proxy: { edge: '?', router: '?' } })));
       await sleep(50);
     }
   })();
@@ -85,7 +85,7 @@ async function underLoad(ms: number, act: () => Promise<void>): Promise<{ longes
 }
 
 /** The states health reported, with repeats folded: e.g. up, restarting, up. */
-const sequence = (hs: Health[], role: 'edge' | 'routing') => hs.map((h) => `${h.status} ${h.proxy[role]}`).filter((s, i, all) => s !== all[i - 1]);
+const sequence = (hs: Health[], role: 'edge' | 'router') => hs.map((h) => `${h.status} ${h.proxy[role]}`).filter((s, i, all) => s !== all[i - 1]);
 
 describe('a killed Caddy', () => {
   it('deploys an app behind a healthy proxy', async () => {
@@ -93,36 +93,36 @@ describe('a killed Caddy', () => {
     expect(r.code, r.stderr).toBe(0);
     expect((await get(`${PROXY}/`, { host: HOST })).status).toBe(200);
     const h = await health();
-    expect([h.status, h.ok, h.proxy]).toEqual([200, true, { edge: 'up', routing: 'up' }]);
+    expect([h.status, h.ok, h.proxy]).toEqual([200, true, { edge: 'up', router: 'up' }]);
   });
 
-  it('serves again within 2 s after kill -9 of the routing Caddy, and health says down meanwhile', async () => {
-    const pid = caddyPid('caddy');
+  it("serves again within 2 s after kill -9 of Berth's router, and health says down meanwhile", async () => {
+    const pid = proxyPid('router');
     const { longestGapMs, failures, healths } = await underLoad(10_000, async () => {
       process.kill(pid, 'SIGKILL');
     });
     expect(longestGapMs, `failures: ${failures.slice(0, 5).join('; ')}`).toBeLessThan(2000);
-    const seen = sequence(healths, 'routing');
+    const seen = sequence(healths, 'router');
     expect(seen[0]).toBe('200 up');
-    expect(seen.some((s) => /^503 (down|restarting)$/.test(s)) || /routing Caddy started again/.test(server.output()), seen.join(', ')).toBe(true);
+    expect(seen.some((s) => /^503 (down|restarting)$/.test(s)) || /router .* started again/.test(server.output()), seen.join(', ')).toBe(true);
     expect(seen.at(-1)).toBe('200 up');
-    expect(caddyPid('caddy')).not.toBe(pid);
-    expect(server.output()).toMatch(/routing Caddy started again/);
+    expect(proxyPid('router')).not.toBe(pid);
+    expect(server.output()).toMatch(/router .* started again/);
   });
 
   it('serves again within 2 s after kill -9 of the edge Caddy, and health says down meanwhile', async () => {
-    const pid = caddyPid('caddy-edge');
+    const pid = proxyPid('caddy-edge');
     const { longestGapMs, failures, healths } = await underLoad(10_000, async () => {
       process.kill(pid, 'SIGKILL');
     });
     expect(longestGapMs, `failures: ${failures.slice(0, 5).join('; ')}`).toBeLessThan(2000);
     const seen = sequence(healths, 'edge');
     expect(seen[0]).toBe('200 up');
-    // The edge restarts so fast that the health samples may never catch it down (the routing
-    // Caddy's test above shows health saying down): the restart is told either way.
-    expect(seen.some((s) => /^503 (down|restarting)$/.test(s)) || /edge Caddy \(public port\) started again/.test(server.output()), seen.join(', ')).toBe(true);
+    // The edge restarts so fast that the health samples may never catch it down (the router's
+    // test above shows health saying down): the restart is told either way.
+    expect(seen.some((s) => /^503 (down|restarting)$/.test(s)) || /edge Caddy \(public ports\) started again/.test(server.output()), seen.join(', ')).toBe(true);
     expect(seen.at(-1)).toBe('200 up');
-    expect(caddyPid('caddy-edge')).not.toBe(pid);
+    expect(proxyPid('caddy-edge')).not.toBe(pid);
   });
 });
 

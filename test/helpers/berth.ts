@@ -2,7 +2,7 @@
 // SIGKILL it), the CLI as the user would, and Docker through its own CLI for assertions.
 // Everything carries the test prefix, and stale leftovers of earlier runs are cleared first.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'berth');
 export const TEST = {
   httpPort: 18080,
+  httpsPort: 18443,
+  router: '127.0.0.1:12053',
   caddyAdmin: '127.0.0.1:12019',
   caddyEdgeAdmin: '127.0.0.1:12020',
   network: 'berth-test',
@@ -102,6 +104,8 @@ export async function startTestServer(opts: { dataDir?: string; port?: number; e
     BERTH_DATA_DIR: dataDir,
     BERTH_LISTEN: `127.0.0.1:${port}`,
     BERTH_HTTP_PORT: String(TEST.httpPort),
+    BERTH_HTTPS_PORT: String(TEST.httpsPort),
+    BERTH_ROUTER: TEST.router,
     BERTH_CADDY_ADMIN: TEST.caddyAdmin,
     BERTH_CADDY_EDGE_ADMIN: TEST.caddyEdgeAdmin,
     BERTH_NETWORK: TEST.network,
@@ -154,6 +158,22 @@ export function removeDir(dir: string): void {
 /** Stops the test Caddies (routing and edge) through their admin APIs (any test server may have started them). */
 export async function stopTestProxy(): Promise<void> {
   await Promise.all([TEST.caddyAdmin, TEST.caddyEdgeAdmin].map(stopCaddy));
+  await stopTestRouter();
+}
+
+/** Ends the router process a test server started (found by its command line: router-main.js on the test address), by PID. */
+async function stopTestRouter(): Promise<void> {
+  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return argv.some((a) => a.endsWith('router-main.js')) && argv.includes(TEST.router);
+    } catch {
+      return false;
+    }
+  });
+  for (const pid of pids) process.kill(pid, 'SIGTERM');
+  const end = Date.now() + 5000;
+  while (pids.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
 }
 
 async function stopCaddy(admin: string): Promise<void> {

@@ -62,8 +62,8 @@ export function registerApps(program: Command, ctx: CliContext): void {
       // The proxy's state comes with it: a running app behind a dead proxy serves nobody.
       const [a, proxy] = await Promise.all([
         client.request<AppView>('GET', path(name, '/status')),
-        client.request<{ proxy?: { edge: string; routing: string } }>('GET', '/api/v1/health').then(
-          (h) => (h.proxy ? `edge ${h.proxy.edge}, routing ${h.proxy.routing}` : 'unknown'),
+        client.request<{ proxy?: { edge: string; router: string } }>('GET', '/api/v1/health').then(
+          (h) => (h.proxy ? `edge ${h.proxy.edge}, router ${h.proxy.router}` : 'unknown'),
           () => 'NOT serving: a Caddy is down or restarting (see /api/v1/health)',
         ),
       ]);

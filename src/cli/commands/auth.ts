@@ -1,7 +1,7 @@
 // `berth login`, `berth whoami`, `berth tokens create|list|revoke`, `berth audit`.
 import type { Command } from 'commander';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { describeAction } from '../../domain/audit/describe-action.js';
 import { Invalid } from '../../errors.js';
 import { ApiClient } from '../client.js';
@@ -17,17 +17,22 @@ export function registerAuth(program: Command, ctx: CliContext): void {
     .argument('<url>', 'e.g. http://127.0.0.1:7070')
     .option('--token <token>', 'the token (default: asked for on the terminal, not echoed)')
     .option('--token-stdin', 'read the token from standard input, e.g. from a file or a secret store')
+    .option('--ca-file <file>', "also trust this PEM root for https (e.g. Berth's internal CA: `berth tls ca` on the server prints it); its path is stored")
     .option('--json', 'print JSON')
-    .action(async (url: string, o: { token?: string; tokenStdin?: boolean; json?: boolean }) => {
+    .action(async (url: string, o: { token?: string; tokenStdin?: boolean; caFile?: string; json?: boolean }) => {
       if (!/^https?:\/\/[^\s]+$/.test(url)) throw Invalid(`${JSON.stringify(url)} is not an http(s) URL`);
+      // Stored as an absolute path: later commands run from other folders, and git can be pointed at the same file.
+      const caFile = o.caFile === undefined ? undefined : resolve(o.caFile);
+      if (caFile && !url.startsWith('https://')) throw Invalid('--ca-file is for an https:// URL');
       const token = o.token ?? (await readSecret({ prompt: 'API token: ', fromStdin: o.tokenStdin ?? false, what: 'token', options: '--token TOKEN, or --token-stdin with the token on standard input' }));
       if (!token) throw Invalid('no token given');
-      const me = await new ApiClient(url, token).request<{ user: string; role: string }>('GET', '/api/v1/whoami');
+      const me = await new ApiClient(url, token, caFile).request<{ user: string; role: string }>('GET', '/api/v1/whoami');
       const file = configFile();
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      writeFileSync(file, `${JSON.stringify({ ...readCliConfig(), url, token }, null, 2)}\n`, { mode: 0o600 });
+      const { caFile: _previous, ...rest } = readCliConfig();
+      writeFileSync(file, `${JSON.stringify({ ...rest, url, token, ...(caFile ? { caFile } : {}) }, null, 2)}\n`, { mode: 0o600 });
       chmodSync(file, 0o600);
-      ctx.out(o.json ? JSON.stringify({ url, user: me.user, role: me.role, config: file }, null, 2) : `logged in to ${url} as ${me.user} (${me.role}); saved to ${file}`);
+      ctx.out(o.json ? JSON.stringify({ url, user: me.user, role: me.role, config: file, ...(caFile ? { caFile } : {}) }, null, 2) : `logged in to ${url} as ${me.user} (${me.role})${caFile ? `, trusting ${caFile}` : ''}; saved to ${file}`);
     });
 
   program

@@ -5,6 +5,8 @@ import { Invalid } from '../../errors.js';
 import type { OwnerView } from '../../domain/owners/owner-service.js';
 import type { CliContext } from '../context.js';
 import { ago, table } from '../output.js';
+import { certificateTable } from '../certificates.js';
+import type { HostCertificate } from '../../domain/tls/tls-status.js';
 
 const ownerPath = (o: string, rest = '') => `/api/v1/owners/${encodeURIComponent(o)}${rest}`;
 const domainsPath = (app: string) => `/api/v1/apps/${encodeURIComponent(app)}/domains`;
@@ -99,8 +101,9 @@ export function registerOwners(program: Command, ctx: CliContext): void {
 
 export function registerDomains(program: Command, ctx: CliContext): void {
   const domains = program.command('domains').description("an app's custom domains (within those an admin allows its owner)");
-  type Domains = { domains: string[]; allowed: string[] };
-  const show = (app: string, r: Domains) => `${app}: ${list(r.domains)} (owner may use: ${list(r.allowed)})`;
+  type Domains = { domains: string[]; allowed: string[]; certificates?: HostCertificate[] };
+  const show = (app: string, r: Domains) =>
+    [`${app}: ${list(r.domains)} (owner may use: ${list(r.allowed)})`, ...(r.certificates?.length ? ['', certificateTable(r.certificates)] : [])].join('\n');
   domains
     .command('list', { isDefault: true })
     .argument('<app>')

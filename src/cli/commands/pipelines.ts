@@ -8,6 +8,20 @@ import { ago, table } from '../output.js';
 
 const path = (app: string, rest: string) => `/api/v1/apps/${encodeURIComponent(app)}${rest}`;
 
+/** A word to paste into a shell: quoted unless it is plain. */
+const shellWord = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * What to type to push to the remote: with a login's --ca-file and an https remote, git is told
+ * to trust that file for Berth's address only (`http.<url>.sslCAInfo` in the repository) (pure).
+ */
+export function gitRemoteSetup(remote: string, branch: string, caFile?: string): string[] {
+  const lines = [`add it with: git remote add berth ${remote}`];
+  if (caFile && remote.startsWith('https://')) lines.push(`and trust Berth's CA for it: git config http.${new URL(remote).origin}/.sslCAInfo ${shellWord(caFile)}`);
+  lines.push(`pushes to ${branch} deploy; git asks for a password: give an API token (any user name)`);
+  return lines;
+}
+
 interface GitView {
   remote: string;
   branch: string;
@@ -23,11 +37,10 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
     .argument('<app>')
     .option('--branch <branch>', 'set the branch whose pushes deploy (default main)')
     .action(async (app: string, o: { branch?: string }) => {
-      const v = o.branch
-        ? await ctx.client().request<GitView>('PATCH', path(app, '/git'), { json: { branch: o.branch } })
-        : await ctx.client().request<GitView>('GET', path(app, '/git'));
+      const client = ctx.client();
+      const v = o.branch ? await client.request<GitView>('PATCH', path(app, '/git'), { json: { branch: o.branch } }) : await client.request<GitView>('GET', path(app, '/git'));
       ctx.out(v.remote);
-      ctx.err(`add it with: git remote add berth ${v.remote}\npushes to ${v.branch} deploy; git asks for a password: give an API token (any user name)`);
+      ctx.err(gitRemoteSetup(v.remote, v.branch, client.caFile).join('\n'));
     });
 
   program

@@ -35,6 +35,10 @@ export interface Manifest {
   capabilities?: string[];
   /** Per-container limits (memory in MB); absent: leave the app's as they are. */
   limits?: { memoryMb?: number; cpus?: number };
+  /** false: no certificate, plain http only. Absent: https. */
+  tls?: boolean;
+  /** Strict-Transport-Security on every https response. Absent: off. */
+  hsts?: boolean;
 }
 
 export const DEFAULT_HEALTHCHECK: HealthCheck = { path: '/', timeoutMs: 3000, attempts: 20, intervalMs: 1000, waitMs: 0 };
@@ -88,6 +92,8 @@ const ManifestSchema = Type.Object(
     build: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     domains: Type.Optional(Type.Array(Type.String({ pattern: '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$' }), { maxItems: 50 })),
     capabilities: Type.Optional(Type.Array(Type.String({ pattern: '^(CAP_)?[A-Za-z_]{2,30}$' }), { maxItems: 20 })),
+    tls: Type.Optional(Type.Boolean()),
+    hsts: Type.Optional(Type.Boolean()),
     limits: Type.Optional(
       Type.Object(
         { memory: Type.Optional(Type.Integer({ minimum: 16, maximum: 1_048_576 })), cpus: Type.Optional(Type.Number({ minimum: 0.01, maximum: 256 })) },
@@ -162,6 +168,9 @@ export function parseManifest(text: string, file: string): Manifest {
     if (h.wait !== undefined) hc.waitMs = Math.round(h.wait * 1000);
     out.healthcheck = hc;
   }
+  if (m.tls !== undefined) out.tls = m.tls;
+  if (m.hsts !== undefined) out.hsts = m.hsts;
+  if (m.tls === false && m.hsts === true) throw Invalid(`${file}: hsts: true needs https; it cannot go with tls: false`);
   if (m.limits) out.limits = { ...(m.limits.memory !== undefined ? { memoryMb: m.limits.memory } : {}), ...(m.limits.cpus !== undefined ? { cpus: m.limits.cpus } : {}) };
   return out;
 }

@@ -22,6 +22,8 @@ export function specOfApp(app: AppRow, processes: Processes): ReleaseSpec {
     domains: app.domains,
     capabilities: app.capabilities,
     limits: app.limits,
+    tls: app.tls,
+    hsts: app.hsts,
   };
 }
 
@@ -43,6 +45,9 @@ export function specOfSource(app: AppRow, processes: Processes, m: Manifest | nu
     capabilities: m ? (m.capabilities ?? []) : app.capabilities,
     formation: j && Object.keys(j.formation).length > 0 ? { ...j.formation, ...app.formation } : app.formation,
     limits: m?.limits ? { ...app.limits, ...m.limits } : app.limits,
+    // The manifest's own, like env: a `tls: false` removed from berth.yml brings https back.
+    tls: m ? (m.tls ?? true) : app.tls,
+    hsts: m ? (m.hsts ?? false) : app.hsts,
   };
 }
 
@@ -131,6 +136,8 @@ export function specChanges(prev: ReleaseSpec | null | undefined, next: ReleaseS
   }
   if ((prev.limits.memoryMb ?? null) !== (next.limits.memoryMb ?? null)) out.push(`memory ${shown(prev.limits.memoryMb)}→${shown(next.limits.memoryMb)}${next.limits.memoryMb ? ' MB' : ''}`);
   if ((prev.limits.cpus ?? null) !== (next.limits.cpus ?? null)) out.push(`cpus ${shown(prev.limits.cpus)}→${shown(next.limits.cpus)}`);
+  if ((prev.tls ?? true) !== (next.tls ?? true)) out.push(`https ${next.tls === false ? 'off' : 'on'}`);
+  if ((prev.hsts ?? false) !== (next.hsts ?? false)) out.push(`hsts ${next.hsts ? 'on' : 'off'}`);
   out.push(...setChanges('DOMAIN', prev.domains, next.domains), ...setChanges('CAP', prev.capabilities, next.capabilities));
   const env = [...setChanges('', Object.keys(prev.env), Object.keys(next.env)), ...Object.keys(next.env).filter((k) => k in prev.env && prev.env[k] !== next.env[k]).map((k) => `~${k}`)];
   if (env.length > 0) out.push(`env ${env.join(' ')}`);

@@ -23,10 +23,17 @@ export function appPathPrefix(app: Pick<AppRow, 'name' | 'owner'>): string {
 
 /**
  * The URLs a user can open: by host first, then by path (only where path routes are on: every
- * path-routed app shares the origin of <domain>, see Config.pathRoutes).
+ * path-routed app shares the origin of <domain>, see Config.pathRoutes). https where plain http
+ * would only redirect there (an app with `tls: false` stays on http); with Caddy's internal CA
+ * and no redirect (the local default) http, which needs no trusted root.
  */
-export function appUrls(app: Pick<AppRow, 'name' | 'owner' | 'domains'>, config: Pick<Config, 'domain' | 'httpPort' | 'pathRoutes'>): string[] {
-  const port = config.httpPort === 80 ? '' : `:${config.httpPort}`;
-  const byPath = config.pathRoutes ? [`http://${config.domain}${port}${appPathPrefix(app)}`] : [];
-  return [...appHosts(app, config.domain).map((h) => `http://${h}${port}`), ...byPath];
+export function appUrls(
+  app: Pick<AppRow, 'name' | 'owner' | 'domains'> & { tls?: boolean },
+  config: Pick<Config, 'domain' | 'httpPort' | 'pathRoutes'> & Partial<Pick<Config, 'tls' | 'httpsPort' | 'httpsRedirect'>>,
+): string[] {
+  const https = config.tls !== undefined && config.tls !== 'off' && config.httpsRedirect === true && app.tls !== false;
+  const base = (host: string): string =>
+    https ? `https://${host}${config.httpsPort === 443 ? '' : `:${config.httpsPort}`}` : `http://${host}${config.httpPort === 80 ? '' : `:${config.httpPort}`}`;
+  const byPath = config.pathRoutes ? [`${base(config.domain)}${appPathPrefix(app)}`] : [];
+  return [...appHosts(app, config.domain).map(base), ...byPath];
 }

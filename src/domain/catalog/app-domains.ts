@@ -1,4 +1,5 @@
 // Changing an app's custom domains, within what an admin allows its owner: in the proxy at once.
+import { certificateStatus, type HostCertificate } from '../tls/tls-status.js';
 import type { AppRow } from '../../infra/db/rows.js';
 import type { Deps } from '../context.js';
 import { checkGrants } from '../policy/app-grants.js';
@@ -18,7 +19,7 @@ export async function setAppDomains(deps: Deps, app: AppRow, domains: string[]):
   return next;
 }
 
-/** An app's custom domains and those an admin allows its owner (each entry and its subdomains). */
-export function appDomains(deps: Deps, app: AppRow): { domains: string[]; allowed: string[] } {
-  return { domains: app.domains, allowed: deps.db.owners.get(app.owner)?.domains ?? [] };
+/** An app's custom domains and those an admin allows its owner (each entry and its subdomains), and the certificate of each of its hosts. */
+export function appDomains(deps: Deps, app: AppRow): { domains: string[]; allowed: string[]; certificates: HostCertificate[] } {
+  return { domains: app.domains, allowed: deps.db.owners.get(app.owner)?.domains ?? [], certificates: certificateStatus(deps, [app], false) };
 }

@@ -38,7 +38,7 @@ function setup(images: ImageInfo[], failing: Set<string>) {
     jobs: { busy: () => false },
     logs: { append: () => undefined },
     logger: { info: () => undefined, warn: (_o: unknown, m: string) => warnings.push(m), error: () => undefined },
-    proxy: { routesListen: 'unix//tmp/routes.sock', apply: async () => undefined },
+    proxy: { apply: async () => undefined },
     ...engineParts({
       ping: async () => undefined,
       ensureNetwork: async () => undefined,

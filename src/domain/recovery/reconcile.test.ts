@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config.js';
 import { openDb, type Db } from '../../infra/db/database.js';
 import type { ContainerInfo } from '../../infra/docker/types.js';
-import type { CaddyConfig } from '../../infra/proxy/route-table.js';
+import type { RoutedApp } from '../ports.js';
 import { LABELS, type Deps } from '../context.js';
 import { reconcile } from './reconcile.js';
 import { engineParts } from '../testing/engine-parts.js';
@@ -46,8 +46,7 @@ describe('reconcile', () => {
       logs: { append: () => undefined },
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
       proxy: {
-        routesListen: 'unix//tmp/routes.sock',
-        apply: async (build: () => Promise<CaddyConfig>) => {
+        apply: async (build: () => Promise<RoutedApp[]>) => {
           const routes = JSON.stringify(await build());
           calls.push(`routes ${['10.0.0.1', '10.0.0.2'].filter((ip) => routes.includes(ip)).join(',')}`);
         },

@@ -39,7 +39,7 @@ function harness() {
     db,
     instanceId: 'i1',
         logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    proxy: { routesListen: 'unix//tmp/r.sock', apply: async () => undefined },
+    proxy: { apply: async () => undefined },
     ...engineParts({
       followEvents: (_l: unknown, onEvent: (e: ContainerEvent) => void, signal: AbortSignal) => {
         send = onEvent;

@@ -5,7 +5,7 @@ const quiet = { info: () => undefined, warn: () => undefined, error: () => undef
 
 /** A proxy whose Caddies are up or down as the test says; restart brings one up unless told to fail. */
 function fakeProxy() {
-  const up: Record<ProxyRole, boolean> = { edge: true, routing: true };
+  const up: Record<ProxyRole, boolean> = { edge: true, router: true };
   const restarts: ProxyRole[] = [];
   let failRestarts = false;
   let restartStarted: () => void = () => undefined;
@@ -49,17 +49,17 @@ describe('the proxy watch', () => {
     const r = recorder();
     const synced: ProxyRole[] = [];
     const watch = new ProxyWatch({ proxy: f.proxy, logger: quiet, record: r.record, afterRestart: async (role) => void synced.push(role) });
-    f.up.routing = false;
+    f.up.router = false;
     const started = f.hold();
-    const check = watch.check('routing');
+    const check = watch.check('router');
     await started;
-    expect(watch.status()).toEqual({ edge: 'up', routing: 'restarting' });
+    expect(watch.status()).toEqual({ edge: 'up', router: 'restarting' });
     f.release();
     await check;
-    expect(watch.status()).toEqual({ edge: 'up', routing: 'up' });
-    expect(f.restarts).toEqual(['routing']);
-    expect(r.events).toEqual(['proxy.down routing', 'proxy.restarted routing']);
-    expect(synced).toEqual(['routing']);
+    expect(watch.status()).toEqual({ edge: 'up', router: 'up' });
+    expect(f.restarts).toEqual(['router']);
+    expect(r.events).toEqual(['proxy.down router', 'proxy.restarted router']);
+    expect(synced).toEqual(['router']);
   });
 
   it('leaves a Caddy that answers alone', async () => {
@@ -67,7 +67,7 @@ describe('the proxy watch', () => {
     const r = recorder();
     const watch = new ProxyWatch({ proxy: f.proxy, logger: quiet, record: r.record });
     await watch.check('edge');
-    await watch.check('routing');
+    await watch.check('router');
     expect(f.restarts).toEqual([]);
     expect(r.events).toEqual([]);
   });

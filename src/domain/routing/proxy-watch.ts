@@ -1,5 +1,5 @@
-// Keeps both Caddy processes serving: each is asked every half second whether it answers, and
-// one that does not is started again with its last config. Knows the proxy only as isUp/restart.
+// Keeps the proxy's two processes serving (the edge Caddy and Berth's router): each is asked every
+// half second whether it answers, and one that does not is started again with its last config. Knows the proxy only as isUp/restart.
 import { messageOf } from '../../errors.js';
 import type { ProxyRole } from '../../infra/proxy/caddy.js';
 import type { Logger } from '../context.js';
@@ -19,23 +19,23 @@ export interface ProxyWatchParams {
   logger: Logger;
   /** Records what happened (an event row), e.g. `proxy.down` / `proxy.restarted`. */
   record(kind: 'proxy.down' | 'proxy.restarted' | 'proxy.restart-failed', role: ProxyRole, message: string): void;
-  /** Runs after a restart: the routing Caddy gets the current route table (its file may be a moment old). */
+  /** Runs after a restart: the router gets the current route table (its file may be a moment old). */
   afterRestart?(role: ProxyRole): Promise<void>;
   /** Pause between two checks of one Caddy. */
   intervalMs?: number;
 }
 
-const ROLES: ProxyRole[] = ['edge', 'routing'];
-const NAMES: Record<ProxyRole, string> = { edge: 'the edge Caddy (public port)', routing: 'the routing Caddy' };
+const ROLES: ProxyRole[] = ['edge', 'router'];
+const NAMES: Record<ProxyRole, string> = { edge: 'the edge Caddy (public ports)', router: "Berth's router (the edge's upstream lookups)" };
 
 /** Pause before the next check after `failures` failed restarts in a row: the interval, then doubling to 30 s. */
 export const nextCheckMs = (failures: number, intervalMs: number): number => Math.min(30_000, intervalMs * 2 ** failures);
 
 export class ProxyWatch {
-  private readonly states: ProxyStatus = { edge: 'up', routing: 'up' };
+  private readonly states: ProxyStatus = { edge: 'up', router: 'up' };
   private readonly timers = new Map<ProxyRole, NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
-  private readonly failures: Record<ProxyRole, number> = { edge: 0, routing: 0 };
+  private readonly failures: Record<ProxyRole, number> = { edge: 0, router: 0 };
   private stopped = false;
 
   constructor(private readonly p: ProxyWatchParams) {}

@@ -1,9 +1,8 @@
 // Makes the proxy match the database: every app with a running deployment is routed to its
-// running containers; the whole table is computed, then applied in one atomic change.
-import { routeTable, type RoutedApp } from '../../infra/proxy/route-table.js';
+// running containers; the whole table is computed, then put in force in one change.
 import { appHosts, appPathPrefix } from '../apps/urls.js';
 import { LABELS, type Deps } from '../context.js';
-import { SESSION_COOKIE } from '../users/sessions.js';
+import type { RoutedApp } from '../ports.js';
 
 /** Upstreams (ip:port) of a deployment's web containers that are running now. */
 export async function upstreamsOf(deps: Deps, containerIds: string[], port: number): Promise<string[]> {
@@ -32,10 +31,16 @@ export async function syncRoutes(deps: Deps): Promise<void> {
         // A release whose containers are all down answers 503 until they are back.
         const upstreams = await upstreamsOf(deps, d.containers, d.port);
         const hosts = appHosts(d === pinned && d.spec ? { ...app, domains: d.spec.domains } : app, deps.config.domain);
-        return { name: `${app.owner}/${app.name}`, hosts, pathPrefix: deps.config.pathRoutes ? appPathPrefix(app) : null, upstreams };
+        return {
+          name: `${app.owner}/${app.name}`,
+          hosts,
+          pathPrefix: deps.config.pathRoutes ? appPathPrefix(app) : null,
+          upstreams,
+          tls: d.spec?.tls ?? app.tls,
+          hsts: d.spec?.hsts ?? app.hsts,
+        };
       }),
     );
-    const apps = routed.filter((a): a is RoutedApp => a !== null);
-    return routeTable({ apps, adminListen: deps.config.caddyAdmin, listen: deps.proxy.routesListen, privateCookies: [SESSION_COOKIE] });
+    return routed.filter((a): a is RoutedApp => a !== null);
   });
 }

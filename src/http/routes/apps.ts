@@ -6,7 +6,7 @@ import { getApp } from '../../domain/apps/app-ref.js';
 import { appDomains, setAppDomains } from '../../domain/catalog/app-domains.js';
 import type { Deps } from '../../domain/context.js';
 import { requireOwner, visibility } from '../access.js';
-import { AppParams, AppStatusView, AppView, Build, CreateAppBody, Deployment, ErrorBody, Event } from '../schemas.js';
+import { AppParams, AppStatusView, AppView, Build, CreateAppBody, Deployment, ErrorBody, Event, HostCertificateSchema } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -46,6 +46,7 @@ export const appRoutes =
     const Domains = Type.Object({
       domains: Type.Array(Type.String()),
       allowed: Type.Array(Type.String(), { description: "what an admin allows the app's owner: each entry and its subdomains" }),
+      certificates: Type.Array(HostCertificateSchema, { description: "each of the app's hosts and its certificate" }),
     });
     app.get(
       '/apps/:app/domains',

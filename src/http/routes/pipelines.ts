@@ -10,6 +10,7 @@ import { gitSettings, ownRepository, setGitSettings } from '../../domain/pipelin
 import { listPreviews, nextPreviewNumber, requirePreview, upsertPreview } from '../../domain/pipelines/previews.js';
 import { promote, setNextStage } from '../../domain/pipelines/promote.js';
 import { existingWebhookSecret, webhookSecret } from '../../domain/pipelines/webhooks.js';
+import { publicApiUrl } from '../../domain/tls/public-url.js';
 import { mayWrite } from '../../domain/users/tokens.js';
 import { destroyApp } from '../../domain/catalog/app-service.js';
 import { Forbidden, Invalid } from '../../errors.js';
@@ -27,13 +28,16 @@ const GitView = Type.Object({
   forkConfig: Type.Boolean({ description: "whether previews of forks' pull requests get the app's config vars" }),
 });
 
-/** The address the caller reached Berth at: remotes and hook URLs the caller can use. */
-const publicBase = (req: FastifyRequest): string => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+/**
+ * The address remotes and hook URLs name: the edge's https URL for the API when TLS is on (the
+ * CLI asking may be on the server itself, the remote is for anywhere), else the one the caller reached Berth at.
+ */
+const publicBase = (deps: Deps, req: FastifyRequest): string => publicApiUrl(deps.config) ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 
 export const pipelineRoutes =
   (deps: Deps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const gitView = (req: FastifyRequest, ref: string) => gitSettings(deps, getApp(deps, ref), publicBase(req));
+    const gitView = (req: FastifyRequest, ref: string) => gitSettings(deps, getApp(deps, ref), publicBase(deps, req));
 
     app.get('/apps/:app/git', { config: { acts: 'app' }, schema: { summary: "An app's git remote, deploy branch, webhook URLs and next stage", tags: ['pipelines'], params: AppParams, response: { 200: GitView, ...errors } } }, async (req) =>
       gitView(req, req.params.app),
@@ -60,7 +64,7 @@ export const pipelineRoutes =
       async (req) => {
         const user = req.principal!.user;
         const a = setGitSettings(deps, getApp(deps, req.params.app), req.body, { name: user.name, admin: user.role === 'admin' });
-        return gitSettings(deps, a, publicBase(req));
+        return gitSettings(deps, a, publicBase(deps, req));
       },
     );
 

@@ -14,6 +14,8 @@ interface Raw {
   capabilities: string;
   formation: string;
   limits: string;
+  tls: number;
+  hsts: number;
   routing_deployment_id: number | null;
   deploy_branch: string;
   webhook_secret: string | null;
@@ -38,6 +40,8 @@ const toRow = (r: Raw): AppRow => ({
   capabilities: JSON.parse(r.capabilities) as string[],
   formation: JSON.parse(r.formation) as Record<string, number>,
   limits: JSON.parse(r.limits) as LimitSettings,
+  tls: r.tls === 1,
+  hsts: r.hsts === 1,
   routingDeploymentId: r.routing_deployment_id,
   deployBranch: r.deploy_branch,
   webhookSecret: r.webhook_secret,
@@ -60,7 +64,7 @@ export interface NewApp {
   domains?: string[];
 }
 
-export type AppSettings = Partial<Pick<AppRow, 'port' | 'healthcheck' | 'env' | 'domains' | 'capabilities' | 'limits'>>;
+export type AppSettings = Partial<Pick<AppRow, 'port' | 'healthcheck' | 'env' | 'domains' | 'capabilities' | 'limits' | 'tls' | 'hsts'>>;
 
 export class AppsRepo {
   constructor(private readonly db: Database.Database) {}
@@ -98,7 +102,7 @@ export class AppsRepo {
     const cur = this.get(id);
     if (!cur) return;
     this.db
-      .prepare('UPDATE apps SET port = ?, healthcheck = ?, env = ?, domains = ?, capabilities = ?, limits = ?, updated_at = ? WHERE id = ?')
+      .prepare('UPDATE apps SET port = ?, healthcheck = ?, env = ?, domains = ?, capabilities = ?, limits = ?, tls = ?, hsts = ?, updated_at = ? WHERE id = ?')
       .run(
         s.port !== undefined ? s.port : cur.port,
         JSON.stringify(s.healthcheck ?? cur.healthcheck),
@@ -106,6 +110,8 @@ export class AppsRepo {
         JSON.stringify(s.domains ?? cur.domains),
         JSON.stringify(s.capabilities ?? cur.capabilities),
         JSON.stringify(s.limits ?? cur.limits),
+        (s.tls ?? cur.tls) ? 1 : 0,
+        (s.hsts ?? cur.hsts) ? 1 : 0,
         now(),
         id,
       );

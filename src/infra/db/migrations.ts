@@ -300,4 +300,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE apps ADD COLUMN limits TEXT NOT NULL DEFAULT '{}';
   ALTER TABLE apps ADD COLUMN routing_deployment_id INTEGER;
   `,
+  // 16: the edge: whether an app has https (berth.yml `tls: false` opts out) and HSTS
+  `
+  ALTER TABLE apps ADD COLUMN tls INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE apps ADD COLUMN hsts INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

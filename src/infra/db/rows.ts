@@ -36,6 +36,10 @@ export interface ReleaseSpec {
   domains: string[];
   capabilities: string[];
   limits: LimitSettings;
+  /** false: the app opted out of https (berth.yml `tls: false`); absent in specs from before. */
+  tls?: boolean;
+  /** Whether responses carry Strict-Transport-Security (berth.yml `hsts: true`). */
+  hsts?: boolean;
 }
 
 export interface AppRow {
@@ -51,6 +55,10 @@ export interface AppRow {
   /** Desired containers per process type, e.g. { web: 3, worker: 1 }; types not named run 1. */
   formation: Record<string, number>;
   limits: LimitSettings;
+  /** false: no certificate, served on plain http only (berth.yml `tls: false`). */
+  tls: boolean;
+  /** Responses over https carry Strict-Transport-Security (berth.yml `hsts: true`). */
+  hsts: boolean;
   /**
    * The deployment the proxy routes the app to while a deploy's switch is not yet recorded
    * (null: the current one). Durable, so a restart mid-switch routes by it, then clears it.

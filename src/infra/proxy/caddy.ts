@@ -1,31 +1,41 @@
-// The only door to Caddy. Berth runs two (see route-table.ts for why): the routing Caddy, whose
-// whole config Berth applies atomically on every route change (POST /load, read back, the
-// previous one put back on failure), and the edge Caddy on the public port, whose fixed config
-// only changes with the port. Each is started, detached, when nothing answers on its admin
-// address, so apps keep being served while Berth restarts; isUp/restart let the proxy watch
-// (domain/routing/proxy-watch.ts) start a dead one again while Berth runs.
+// The only door to the proxy: the edge Caddy on the public ports and Berth's router process
+// (router-server.ts) it asks for upstreams and certificate permission. The edge's config is
+// fixed (edge-config.ts: it changes only with Berth's own settings); a route change is a new
+// table put into the router, which the edge sees within REFRESH_MS, so no deploy reloads Caddy.
+// Both run detached, started when they do not answer, so apps keep being served while Berth
+// restarts; isUp/restart let the proxy watch (domain/routing/proxy-watch.ts) start a dead one
+// again while Berth runs.
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync, closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Unavailable, messageOf } from '../../errors.js';
-import { edgeConfig, type CaddyConfig } from './route-table.js';
+import { edgeConfig, type CaddyConfig, type EdgeParams } from './edge-config.js';
+import { FailureLog, storedCertificate, type CertificateFailure, type CertificateInfo } from './certificates.js';
+import { controlSocket } from './router-server.js';
+import { routerTable, type RoutedApp, type RouterTable } from './router-table.js';
 
 export interface CaddyParams {
-  /** The routing Caddy's admin address. */
-  adminAddress: string;
   /** The edge Caddy's admin address. */
   edgeAdminAddress: string;
-  /** The public HTTP port the edge serves. */
-  httpPort: number;
+  /**
+   * Admin address of the routing Caddy older Berths ran behind the edge: stopped at start when
+   * what answers there is that Caddy (its one server listens on <stateDir>/routes.sock).
+   */
+  legacyRoutingAdmin?: string;
   caddyBin: string;
-  /** Where Berth keeps both Caddies' last applied configs, pid files, logs, data and the socket between them. */
+  /** Where Berth keeps the edge's last applied config, pid files, logs and the router's table. */
   stateDir: string;
+  /** Everything of the edge's config but its admin address (edge-config.ts). */
+  edge: Omit<EdgeParams, 'adminListen'>;
+  /** Hosts that get a certificate although no app has them (the API host). */
+  certHosts: string[];
   startTimeoutMs?: number;
 }
 
-/** Which of the two Caddy processes: `edge` on the public port, `routing` behind the unix socket. */
-export type ProxyRole = 'edge' | 'routing';
+/** Which proxy process: `edge` (Caddy on the public ports) or `router` (Berth's lookups and pages). */
+export type ProxyRole = 'edge' | 'router';
 
 function readConfigFile(file: string): CaddyConfig {
   return JSON.parse(readFileSync(file, 'utf8')) as CaddyConfig;
@@ -52,7 +62,7 @@ class CaddyInstance {
   constructor(
     private readonly name: string,
     private readonly adminAddress: string,
-    private readonly p: CaddyParams,
+    private readonly p: { stateDir: string; caddyBin: string; startTimeoutMs?: number },
   ) {
     this.base = `http://${adminAddress}`;
     this.configFile = join(p.stateDir, `${name}.json`);
@@ -214,62 +224,248 @@ class CaddyInstance {
   }
 }
 
+
+/** One call on the router's control socket. */
+function control(socketPath: string, method: string, path: string, body?: unknown, timeoutMs = 2000): Promise<{ status: number; json: unknown }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { socketPath, path, method, agent: false, timeout: timeoutMs, headers: payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
+          } catch (e) {
+            reject(e instanceof Error ? e : new Error(String(e)));
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`the router did not answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Berth's router process (router-main.ts), started detached like Caddy. */
+class RouterProcess {
+  private readonly socket: string;
+  private readonly pidFile: string;
+  private readonly logFile: string;
+  private readonly args: string[];
+
+  constructor(private readonly p: { stateDir: string; listen: string; redirect: boolean; httpsPort: number; startTimeoutMs?: number }) {
+    this.socket = controlSocket(p.stateDir);
+    if (this.socket.length > MAX_SOCKET_PATH) {
+      throw Unavailable(`the router's socket path ${this.socket} is longer than ${MAX_SOCKET_PATH} bytes`, { hint: 'use a shorter BERTH_DATA_DIR' });
+    }
+    this.pidFile = join(p.stateDir, 'router.pid');
+    this.logFile = join(p.stateDir, 'router.log');
+    const main = fileURLToPath(new URL('./router-main.js', import.meta.url));
+    this.args = [main, '--listen', p.listen, '--state', p.stateDir, '--redirect', String(p.redirect), '--https-port', String(p.httpsPort)];
+  }
+
+  /** The running router's health, or null when none answers. */
+  async health(timeoutMs = 1000): Promise<{ version: number; pid: number } | null> {
+    try {
+      const r = await control(this.socket, 'GET', '/health', undefined, timeoutMs);
+      return r.status === 200 ? (r.json as { version: number; pid: number }) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The pid of the router Berth started, if it is alive and still started with these arguments. */
+  private livePid(): number | null {
+    try {
+      const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+      if (!Number.isInteger(pid) || pid <= 1) return null;
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return cmdline.includes(this.args[0]!) && cmdline.includes(this.p.stateDir) ? pid : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The router started with other settings than these (a Berth restarted with new ones). */
+  private async stale(): Promise<boolean> {
+    const pid = this.livePid();
+    if (pid === null) return false;
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return cmdline.slice(1).join(' ') !== this.args.join(' ');
+  }
+
+  private async kill(pid: number): Promise<void> {
+    process.kill(pid, 'SIGKILL');
+    const end = Date.now() + 2000;
+    while (this.livePid() === pid && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** Starts the router unless one answers with the same settings; one that does not answer is killed first. */
+  async ensureRunning(): Promise<void> {
+    const up = await this.health();
+    if (up && !(await this.stale())) return;
+    const old = this.livePid();
+    if (old !== null) await this.kill(old);
+    mkdirSync(this.p.stateDir, { recursive: true, mode: 0o700 });
+    const logFd = openSync(this.logFile, 'a');
+    let child;
+    try {
+      child = spawn(process.execPath, this.args, { detached: true, stdio: ['ignore', logFd, logFd] });
+    } finally {
+      closeSync(logFd);
+    }
+    child.unref();
+    if (child.pid) writeFileSync(this.pidFile, String(child.pid), { mode: 0o600 });
+    const deadline = Date.now() + (this.p.startTimeoutMs ?? 15_000);
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      if (await this.health(500)) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    let tail = 'no log';
+    try {
+      tail = readFileSync(this.logFile, 'utf8').trim().split('\n').slice(-3).join(' | ');
+    } catch {
+      /* no log yet */
+    }
+    throw Unavailable(`Berth's router did not start on ${this.p.listen}: ${tail}`, { hint: `see ${this.logFile}` });
+  }
+
+  /** The table the router serves, or null when none answers. */
+  async table(): Promise<RouterTable | null> {
+    try {
+      const r = await control(this.socket, 'GET', '/table');
+      return r.status === 200 ? (r.json as RouterTable) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Puts a table in force; returns how long until the edge has certainly dropped the answers it changed. */
+  async put(table: RouterTable): Promise<number> {
+    const r = await control(this.socket, 'PUT', '/table', table, 5000);
+    if (r.status !== 200) throw Unavailable(`the router refused the route table: ${JSON.stringify(r.json)}`);
+    return (r.json as { settleMs: number }).settleMs;
+  }
+}
+
 export class CaddyProxy {
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly routes: CaddyInstance;
   private readonly edge: CaddyInstance;
-  /** Where the routing Caddy listens for the edge. */
-  readonly routesListen: string;
+  private readonly router: RouterProcess;
   /** The edge's whole config: fixed for this server's life. */
   private readonly edgeCfg: CaddyConfig;
+  private version = 0;
+  /** The last table put in force: a restarted router gets it again. */
+  private last: RouterTable | null = null;
+  /** Host -> epoch ms: certificate requests for it back off until then. */
+  private readonly refused: Record<string, number> = {};
+  private legacyChecked = false;
+  private readonly failureLog: FailureLog;
 
-  constructor(p: CaddyParams) {
-    const socket = join(p.stateDir, 'routes.sock');
-    if (socket.length > MAX_SOCKET_PATH) {
-      throw Unavailable(`the proxy socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes`, { hint: 'use a shorter BERTH_DATA_DIR' });
-    }
-    this.routesListen = `unix/${socket}`;
-    this.routes = new CaddyInstance('caddy', p.adminAddress, p);
+  constructor(private readonly p: CaddyParams) {
     this.edge = new CaddyInstance('caddy-edge', p.edgeAdminAddress, p);
-    this.edgeCfg = edgeConfig({ adminListen: p.edgeAdminAddress, httpPort: p.httpPort, routes: this.routesListen });
+    this.failureLog = new FailureLog(join(p.stateDir, 'caddy-edge.log'));
+    this.router = new RouterProcess({ stateDir: p.stateDir, listen: p.edge.router, redirect: p.edge.redirect, httpsPort: p.edge.httpsPort, startTimeoutMs: p.startTimeoutMs });
+    this.edgeCfg = edgeConfig({ ...p.edge, adminListen: p.edgeAdminAddress });
   }
 
   /**
-   * Makes the routing Caddy run the config `build` returns (from routeTable, listening on
-   * routesListen), then makes sure the edge runs in front of it. Changes run one at a time, and
-   * each config is built when its turn comes: two syncs racing never apply an older table last.
+   * Puts the routes `build` returns in force: a new table in the router, then (once) the edge's
+   * fixed config. Resolves when the edge certainly uses them: after a change of a name the edge
+   * had cached, that takes up to REFRESH_MS. Changes run one at a time, each table built when
+   * its turn comes, so two syncs racing never apply an older table last.
    */
-  apply(build: () => CaddyConfig | Promise<CaddyConfig>): Promise<void> {
+  apply(build: () => Promise<RoutedApp[]>): Promise<void> {
     const run = this.queue.then(async () => {
-      await this.routes.apply(await build());
-      // After the routes: a routing Caddy from before the edge existed held the public port.
+      const apps = await build();
+      await this.router.ensureRunning();
+      if (this.version === 0) {
+        // A Berth that restarts carries on from the router's table: its version, and its backoffs.
+        const running = await this.router.table();
+        this.version = running?.version ?? 0;
+        const now = Date.now();
+        for (const [h, until] of Object.entries(running?.refused ?? {})) if (until > now) this.refused[h] ??= until;
+      }
+      const table = routerTable(apps, { certHosts: this.p.certHosts, version: ++this.version, refused: this.activeRefusals() });
+      const settle = await this.router.put(table);
+      this.last = table;
       await this.edge.apply(this.edgeCfg);
+      await this.stopLegacyRouting();
+      if (settle > 0) await new Promise((r) => setTimeout(r, settle + 20));
     });
     this.queue = run.catch(() => undefined);
     return run;
   }
 
+  /** The certificate the edge holds for `host`, or null. */
+  certificate(host: string): CertificateInfo | null {
+    return storedCertificate(this.p.edge.storageDir, host);
+  }
+
+  /** ACME failures the edge has logged since the last call. */
+  failures(): CertificateFailure[] {
+    return this.failureLog.read();
+  }
+
+  /** The router refuses certificates for `host` until `untilMs` (epoch ms), so the edge stops asking the CA. */
+  backOff(host: string, untilMs: number): Promise<void> {
+    this.refused[host.toLowerCase()] = untilMs;
+    const run = this.queue.then(async () => {
+      if (!this.last) return;
+      const table = { ...this.last, version: ++this.version, refused: this.activeRefusals() };
+      await this.router.put(table);
+      this.last = table;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private activeRefusals(): Record<string, number> {
+    const now = Date.now();
+    for (const [h, until] of Object.entries(this.refused)) if (until <= now) delete this.refused[h];
+    return { ...this.refused };
+  }
+
+  /** An older Berth's routing Caddy (behind a unix socket) is no longer needed once the edge runs this config. */
+  private async stopLegacyRouting(): Promise<void> {
+    if (this.legacyChecked || !this.p.legacyRoutingAdmin) return;
+    this.legacyChecked = true;
+    const legacy = new CaddyInstance('caddy', this.p.legacyRoutingAdmin, this.p);
+    const cfg = (await legacy.current().catch(() => null)) as { apps?: { http?: { servers?: Record<string, { listen?: string[] }> } } } | null;
+    const listens = Object.values(cfg?.apps?.http?.servers ?? {}).flatMap((s) => s.listen ?? []);
+    if (listens.length > 0 && listens.every((l) => l === `unix/${join(this.p.stateDir, 'routes.sock')}`)) {
+      await legacy.admin('POST', '/stop').catch(() => undefined);
+    }
+  }
+
   /**
-   * Whether this Caddy answers its admin API within `timeoutMs`. Asked up to three times, 100 ms
-   * apart: Caddy replaces its admin server on every config load, and a question asked just then
-   * is refused although Caddy serves on.
+   * Whether this proxy process answers within `timeoutMs`. The edge is asked up to three times,
+   * 100 ms apart: Caddy replaces its admin server on a config load.
    */
   async isUp(role: ProxyRole, timeoutMs = 500): Promise<boolean> {
-    const caddy = role === 'edge' ? this.edge : this.routes;
+    if (role === 'router') return (await this.router.health(timeoutMs)) !== null;
     for (let attempt = 1; ; attempt++) {
-      if (await caddy.isRunning(timeoutMs)) return true;
+      if (await this.edge.isRunning(timeoutMs)) return true;
       if (attempt >= 3) return false;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
   /**
-   * Starts a Caddy that stopped answering again: the routing Caddy with the last route table it
-   * ran, the edge with its fixed config. Runs in turn with route changes, so it never races a
-   * load; a Caddy found answering by then is left alone.
+   * Starts a proxy process that stopped answering again: the router with the last table (from
+   * its file), the edge with its fixed config. Runs in turn with route changes.
    */
   restart(role: ProxyRole): Promise<void> {
-    const run = this.queue.then(() => (role === 'edge' ? this.edge.restart(this.edgeCfg) : this.routes.restart()));
+    const run = this.queue.then(async () => {
+      if (role === 'edge') return this.edge.restart(this.edgeCfg);
+      await this.router.ensureRunning();
+      if (this.last) await this.router.put(this.last);
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
