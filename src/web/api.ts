@@ -6,6 +6,7 @@ export type { GitSettingsView } from '../domain/pipelines/git-remote.js';
 export type { LiveEvent } from '../domain/audit/event-feed.js';
 export type { PsRow } from '../domain/processes/scale.js';
 export type { TokenView } from '../domain/users/tokens.js';
+export type { HostCertificate } from '../domain/tls/tls-status.js';
 export type { BuildRow, DeploymentRow } from '../infra/db/rows.js';
 
 export interface SessionInfo {

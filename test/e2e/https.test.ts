@@ -131,12 +131,38 @@ describe('automatic https with an ACME CA', () => {
   });
 
   it('tells the app it was reached over https, and adds HSTS only for an app that asks', async () => {
-    const strict = copyExample('node-hello', 'strict', { 'berth.yml': 'hsts: true\n' });
+    const echo = `require('node:http').createServer((q, s) => s.end(q.url === '/forwarded' ? q.headers['x-forwarded-for'] + ' ' + q.headers['x-forwarded-proto'] : 'Hello from node-hello!\\n')).listen(process.env.PORT);\n`;
+    const strict = copyExample('node-hello', 'strict', { 'berth.yml': 'hsts: true\nhealthcheck: {path: /}\n', 'server.js': echo });
     const r = await server.cli(['deploy', strict, '--app', 'strict']);
     expect(r.code, r.stderr).toBe(0);
     const withHsts = await httpsGet(`strict.${DOMAIN}`);
     expect(withHsts.headers['strict-transport-security']).toBe('max-age=31536000');
+    // What the client claims is overwritten: the app sees the edge's peer and the scheme it used.
+    const fwd = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest(
+        { host: '127.0.0.1', port: TEST.httpsPort, path: '/forwarded', servername: `strict.${DOMAIN}`, ca: root, agent: false, headers: { Host: `strict.${DOMAIN}`, 'X-Forwarded-For': '203.0.113.9', 'X-Forwarded-Proto': 'http' } },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve(body));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(fwd).toBe('127.0.0.1 https');
     expect((await httpsGet(`hello.${DOMAIN}`)).headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('serves an app with tls: false on plain http, with no certificate asked for it', async () => {
+    const plain = copyExample('node-hello', 'plain', { 'berth.yml': 'tls: false\n' });
+    const r = await server.cli(['deploy', plain, '--app', 'plain']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`http://plain.${DOMAIN}:${TEST.httpPort}`);
+    expect(await httpGet(`plain.${DOMAIN}`, '/')).toEqual({ status: 200, location: undefined });
+    expect(await handshake(`plain.${DOMAIN}`)).not.toBe('ok');
+    expect(pebble.ordersFor(`plain.${DOMAIN}`)).toBe(0);
+    expect((await server.cli(['tls', 'status'])).stdout).toMatch(new RegExp(`plain\\.${DOMAIN.replace('.', '\\.')} +default/plain +http only`));
   });
 
   it('reuses every certificate after Berth, the edge and the router restart: no new order', async () => {

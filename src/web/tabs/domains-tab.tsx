@@ -1,5 +1,8 @@
-// Custom domains of the app, within those an admin allows its owner; routed at once.
-import { api, appPath } from '../api.js';
+// Custom domains of the app, within those an admin allows its owner; routed at once. Every
+// host of the app with its certificate: issuer and expiry, or the CA's last error.
+import { api, appPath, type HostCertificate } from '../api.js';
+import { certificateProblem, certificateText } from '../certificates.js';
+import { DataTable } from '../components/data-table.js';
 import { Notice } from '../components/notice.js';
 import { field } from '../format.js';
 import type { TabProps } from './tab-props.js';
@@ -9,11 +12,13 @@ import { useApi } from '../use-api.js';
 interface Domains {
   domains: string[];
   allowed: string[];
+  certificates: HostCertificate[];
 }
 
 export function DomainsTab({ ref_, canWrite, tick, reload }: TabProps) {
   const d = useApi<Domains>(appPath(ref_, '/domains'), [tick]);
   const { error, run } = useAction();
+  const custom = d.data?.domains ?? [];
   const put = (domains: string[]) =>
     run(async () => {
       await api('PUT', appPath(ref_, '/domains'), { domains });
@@ -23,25 +28,33 @@ export function DomainsTab({ ref_, canWrite, tick, reload }: TabProps) {
   const submit = async (e: Event) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
-    await put([...(d.data?.domains ?? []), field(new FormData(form), 'domain').trim()]);
+    await put([...custom, field(new FormData(form), 'domain').trim()]);
     form.reset();
   };
   return (
     <div class="stack">
       <Notice error={d.error ?? error} />
       <p class="muted">Allowed for this owner: {d.data?.allowed.join(', ') || 'none (an admin allows domains with `berth owners allow`)'}</p>
-      <ul class="plain">
-        {(d.data?.domains ?? []).map((x) => (
-          <li key={x} class="row">
-            <span>{x}</span>
-            {canWrite && (
-              <button type="button" class="ghost" onClick={() => put((d.data?.domains ?? []).filter((y) => y !== x))} aria-label={`Remove ${x}`}>
-                Remove
-              </button>
-            )}
-          </li>
-        ))}
-      </ul>
+      <DataTable
+        rows={d.data?.certificates}
+        rowKey={(c) => c.host}
+        columns={[
+          { header: 'Host', rowHeader: true, cell: (c) => c.host },
+          { header: 'Certificate', cellClass: 'wrap', cell: certificateText },
+          { header: 'Last error', cellClass: (c) => (c.error ? 'wrap reason' : 'muted'), cell: (c) => certificateProblem(c) ?? '-' },
+          {
+            header: 'Actions',
+            hidden: true,
+            cell: (c) =>
+              canWrite &&
+              custom.includes(c.host) && (
+                <button type="button" class="ghost" onClick={() => put(custom.filter((y) => y !== c.host))} aria-label={`Remove ${c.host}`}>
+                  Remove
+                </button>
+              ),
+          },
+        ]}
+      />
       {canWrite && (
         <form class="row" onSubmit={submit} aria-label="Add a domain">
           <label class="grow">
