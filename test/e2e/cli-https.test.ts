@@ -31,7 +31,8 @@ const laptop = (name: string): NodeJS.ProcessEnv => {
 const berth = (env: NodeJS.ProcessEnv, args: string[]) => run(process.execPath, [BIN, ...args], { cwd: env.HOME!, env, timeoutMs: 30_000 });
 
 beforeAll(async () => {
-  server = await bootServer({ images: false });
+  // https is the way in (as with acme): git remotes and webhook URLs name the edge's https host.
+  server = await bootServer({ images: false, env: { BERTH_HTTPS_REDIRECT: 'true' } });
   ca = await makeTestCa(scratch);
   // Forwards every request and response (streams included) to the API on loopback.
   proxy = createServer({ cert: readFileSync(ca.certFile), key: readFileSync(ca.keyFile) }, (req, res) => {

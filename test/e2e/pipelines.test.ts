@@ -41,8 +41,8 @@ afterAll(async () => {
 describe('git push', () => {
   it('deploys a push to the deploy branch and streams the build log to the pusher', async () => {
     const remote = (await server.cli(['git-remote', 'shop'])).stdout.trim();
-    // The remote names the edge's https address of the API; this test pushes over the loopback API.
-    expect(remote).toBe(`https://berth.localhost:${TEST.httpsPort}/git/default/shop.git`);
+    // Local default (the internal CA, no redirect): the remote is the address the CLI used.
+    expect(remote).toBe(`${server.url}/git/default/shop.git`);
     await sh('git', ['remote', 'add', 'berth', `${server.url.replace('http://', `http://berth:${TEST_TOKEN}@`)}/git/default/shop.git`]);
     const push = await sh('git', ['push', 'berth', 'main']);
     expect(push.code, push.stderr).toBe(0);

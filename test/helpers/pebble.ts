@@ -4,10 +4,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './berth.js';
 
 const run = promisify(execFile);
 
@@ -244,17 +244,6 @@ async function waitFor(ok: () => Promise<boolean>, why: () => string, ms = 15_00
   throw new Error(why());
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A loopback port free for both TCP and UDP (challtestsrv's DNS listens on both). */
 async function freeUdpTcpPort(): Promise<number> {

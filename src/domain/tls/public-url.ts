@@ -1,9 +1,11 @@
 // The address users and forges reach the API at from elsewhere: git remotes and webhook URLs
-// name it. With TLS on, that is the edge's https host for the API (BERTH_API_HOST).
+// name it. Where https is the way in (acme, or a redirect to it), that is the edge's https host
+// for the API (BERTH_API_HOST); with Caddy's internal CA and no redirect (the local default) the
+// address the caller used, which needs no root installed first.
 import type { Config } from '../../config.js';
 
-/** `https://<apiHost>[:<httpsPort>]` when the edge serves the API over TLS; null with BERTH_TLS=off (pure). */
-export function publicApiUrl(config: Pick<Config, 'tls' | 'apiHost' | 'httpsPort'>): string | null {
-  if (config.tls === 'off') return null;
+/** `https://<apiHost>[:<httpsPort>]` when https is the way in; null otherwise: the caller's own address then (pure). */
+export function publicApiUrl(config: Pick<Config, 'tls' | 'apiHost' | 'httpsPort' | 'httpsRedirect'>): string | null {
+  if (config.tls === 'off' || !config.httpsRedirect) return null;
   return `https://${config.apiHost}${config.httpsPort === 443 ? '' : `:${config.httpsPort}`}`;
 }
