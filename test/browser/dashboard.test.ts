@@ -2,8 +2,8 @@
 // create an empty app for git push, deploy from a git repo on loopback, watch the build log,
 // restart, change config, roll back, scale (layout and live count), read logs and metrics,
 // change the health check and limits in settings, the pages for tokens, users, owners and the
-// audit log, every page at 1280 and 390 px (nothing scrolls sideways, status stays visible),
-// destroy. Screenshots go to test/artifacts/.
+// audit log, each host's certificate on the domains tab, every page at 1280 and 390 px (nothing
+// scrolls sideways, status stays visible), destroy. Screenshots go to test/artifacts/.
 import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -313,6 +313,29 @@ describe('the dashboard', () => {
     await openPage('Audit');
     await expect.poll(() => page.locator('table.audit tbody tr').count(), { timeout: 20_000 }).toBeGreaterThan(3);
     expect(await page.locator('table.audit').textContent()).toContain('admin');
+  });
+
+  it("lists each of the app's hosts with its certificate on the domains tab, once the first https request made one", async () => {
+    // The local default: Caddy's internal CA, a certificate on the first https request to a host.
+    const tab = await browser.newPage({ ignoreHTTPSErrors: true });
+    try {
+      const res = await tab.goto(`https://${APP}.localhost:${TEST.httpsPort}/`);
+      expect(res!.status()).toBe(200);
+    } finally {
+      await tab.close();
+    }
+    const row = (host: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: host, exact: true }) });
+    await expect
+      .poll(
+        async () => {
+          await visit(`#/apps/default/${APP}/overview`);
+          await visit(`#/apps/default/${APP}/domains`);
+          return row(`${APP}.localhost`).textContent();
+        },
+        { timeout: 30_000 },
+      )
+      .toMatch(/https: .+, expires \d{4}-\d\d-\d\d/);
+    expect(await row(`${APP}--default.localhost`).textContent()).toContain('no certificate yet (made on the first https request)');
   });
 
   it('fits every page at 1280 and 390 px: nothing scrolls sideways, status stays visible', async () => {

@@ -39,9 +39,21 @@ export function DomainsTab({ ref_, canWrite, tick, reload }: TabProps) {
         rows={d.data?.certificates}
         rowKey={(c) => c.host}
         columns={[
-          { header: 'Host', rowHeader: true, cell: (c) => c.host },
-          { header: 'Certificate', cellClass: 'wrap', cell: certificateText },
-          { header: 'Last error', cellClass: (c) => (c.error ? 'wrap reason' : 'muted'), cell: (c) => certificateProblem(c) ?? '-' },
+          // Hosts and words wrap: at phone width the table fits rather than scrolls.
+          { header: 'Host', rowHeader: true, cellClass: 'wrap', cell: (c) => c.host },
+          {
+            header: 'Certificate',
+            cellClass: 'wrap',
+            cell: (c) => {
+              const problem = certificateProblem(c);
+              return (
+                <>
+                  {certificateText(c)}
+                  {problem && <div class="reason">Last error: {problem}</div>}
+                </>
+              );
+            },
+          },
           {
             header: 'Actions',
             hidden: true,
