@@ -7,6 +7,7 @@
 // Target (issues 4 and 18): 0 failures; p99 during the redeploy and while apps are added under 2x p99 before.
 // Run: flock /tmp/berth-docker.lock npx tsx bench/zero-downtime.ts
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ interface LoadResult {
   latenciesMs: number[];
   /** Connections the keep-alive workers opened: one each unless the edge closed or reset one. */
   keepAliveConnections: number;
+  /** p99 of one worker's plain GETs straight to the app's container meanwhile (no edge): how much the host itself slowed. */
+  directP99Ms?: number;
 }
 const summary = (r: LoadResult) => ({
   requests: r.sent,
@@ -39,6 +42,7 @@ const summary = (r: LoadResult) => ({
   p50Ms: Number(pct(r.latenciesMs, 50).toFixed(2)),
   p99Ms: Number(pct(r.latenciesMs, 99).toFixed(2)),
   keepAliveConnections: r.keepAliveConnections,
+  directP99Ms: r.directP99Ms ?? null,
 });
 
 /** One GET over https to the edge for `host` (SNI and Host), trusting only `ca` (the internal root; none: not verified). */
@@ -96,16 +100,56 @@ function startLoad(host: string, ca: string): { stop(): Promise<LoadResult> } {
   };
 }
 
-async function phase(ca: string, ms: number, during?: () => Promise<void>): Promise<LoadResult> {
+/** The app's container address on Berth's network (its one running web container). */
+async function containerAddress(): Promise<string> {
+  const ids = (await docker('ps', '-q', '--filter', `name=^${TEST.prefix}-default-${APP}-`)).stdout.split('\n').filter(Boolean);
+  const ip = (await docker('inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', ...ids)).stdout.trim().split(/\s+/)[0];
+  if (ids.length !== 1 || !ip) throw new Error(`expected one running container of ${APP}, found ${ids.length}`);
+  return ip;
+}
+
+/** One worker's GETs straight to the container until stopped: their latencies (failures are not counted: only the edge's are). */
+function startDirect(ip: string): { stop(): Promise<number[]> } {
+  const ms: number[] = [];
+  let stopping = false;
+  const loop = (async () => {
+    while (!stopping) {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        const req = httpRequest({ host: ip, port: 3000, path: '/', agent: false, timeout: 10_000 }, (res) => {
+          res.resume();
+          res.on('end', () => (ms.push(performance.now() - t0), resolve()));
+        });
+        req.on('timeout', () => req.destroy());
+        req.on('error', () => resolve());
+        req.end();
+      });
+    }
+  })();
+  return {
+    async stop() {
+      stopping = true;
+      await loop;
+      return ms;
+    },
+  };
+}
+
+/** The load for one phase; `direct`: also time GETs straight to the container (not while a redeploy replaces it). */
+async function phase(ca: string, ms: number, during?: () => Promise<void>, direct = true): Promise<LoadResult> {
+  const probe = direct ? startDirect(await containerAddress()) : undefined;
   const load = startLoad(hostOf(APP), ca);
   try {
     if (during) await during();
     else await sleep(ms);
   } catch (e) {
     await load.stop();
+    await probe?.stop();
     throw e;
   }
-  return load.stop();
+  const result = await load.stop();
+  const directMs = await probe?.stop();
+  return directMs ? { ...result, directP99Ms: Number(pct(directMs, 99).toFixed(2)) } : result;
 }
 
 /** The internal CA's root, once the edge has made it (on its first certificate: an unverified request to the app asks for one). */
@@ -127,7 +171,7 @@ interface NewApp {
   firstHttpsMs: number;
 }
 
-/** Creates and deploys NEW_APPS apps from IMAGE through the API (4 at a time); each, once running, gets one verified https request. */
+/** Creates and deploys NEW_APPS apps from IMAGE through the API one after another, as a user adds apps; each, once running, gets one verified https request. */
 async function addApps(server: TestServer, ca: string): Promise<NewApp[]> {
   const todo = Array.from({ length: NEW_APPS }, (_, i) => `zd-new-${i}`);
   const out: NewApp[] = [];
@@ -151,7 +195,7 @@ async function addApps(server: TestServer, ca: string): Promise<NewApp[]> {
       out.push({ app, deployS, firstHttps: first, firstHttpsMs: Math.round(performance.now() - t1) });
     }
   };
-  await Promise.all(Array.from({ length: 4 }, worker));
+  await worker();
   return out.sort((a, b) => Number(a.app.split('-')[2]) - Number(b.app.split('-')[2]));
 }
 
@@ -187,7 +231,7 @@ async function main(): Promise<void> {
       if (r.code !== 0) throw new Error(r.stderr);
       // The old release drains after the switch: keep measuring until it has stopped.
       await sleep((5 + 2) * 1000);
-    });
+    }, false);
     let added: NewApp[] = [];
     const adding = await phase(ca, 0, async () => {
       added = await addApps(s, ca);
@@ -216,20 +260,20 @@ async function main(): Promise<void> {
       commit: (await run('git', ['-C', ROOT, 'describe', '--always', '--dirty'])).stdout.trim(),
       date: new Date().toISOString(),
     };
-    const row = (name: string, x: ReturnType<typeof summary>) => `| ${name} | ${x.requests} | ${x.failed} | ${x.p50Ms} | ${x.p99Ms} | ${x.keepAliveConnections} |`;
+    const row = (name: string, x: ReturnType<typeof summary>) => `| ${name} | ${x.requests} | ${x.failed} | ${x.p50Ms} | ${x.p99Ms} | ${x.keepAliveConnections} | ${x.directP99Ms ?? '—'} |`;
     const md = `# zero-downtime benchmark
 
 ${result.benchmark} (${result.date}, Berth ${result.commit}).
 
-| phase | requests | failed | p50 ms | p99 ms | keep-alive connections |
-|---|---|---|---|---|---|
+| phase | requests | failed | p50 ms | p99 ms | keep-alive connections | direct p99 ms |
+|---|---|---|---|---|---|---|
 ${row('before', result.before)}
 ${row('during a redeploy', result.during)}
 ${row(`while ${NEW_APPS} apps are added`, result.addingApps)}
 ${row('after', result.after)}
 
 p99 during the redeploy / p99 before: **${result.p99DuringOverBefore}**; while apps are added / before: **${result.p99AddingOverBefore}** (target < 2).
-"keep-alive connections" counts the connections the ${WORKERS / 2} keep-alive workers opened in the phase: ${WORKERS / 2} means none was closed or reset.
+"keep-alive connections" counts the connections the ${WORKERS / 2} keep-alive workers opened in the phase: ${WORKERS / 2} means none was closed or reset. "direct p99" is one more worker's plain http GETs straight to the app's container at the same time (no edge; not during the redeploy, which replaces the container): how much the host itself slowed.
 
 New apps: ${result.newApps.firstHttpsOk} of ${result.newApps.count} answered their first https request (certificate issued on that handshake) with 200; that request took ${result.newApps.firstHttpsMedianMs.toFixed(0)} ms at the median, ${result.newApps.firstHttpsMaxMs} ms at most.
 `;
