@@ -22,6 +22,16 @@ export function appPathPrefix(app: Pick<AppRow, 'name' | 'owner'>): string {
 }
 
 /**
+ * `https://<host>[:<httpsPort>]` where https is the way in: the edge has certificates and plain
+ * http only redirects there. Null with Caddy's internal CA and no redirect (the local default:
+ * http needs no trusted root) and with TLS off.
+ */
+export function httpsOrigin(host: string, config: Partial<Pick<Config, 'tls' | 'httpsPort' | 'httpsRedirect'>>): string | null {
+  if (config.tls === undefined || config.tls === 'off' || config.httpsRedirect !== true) return null;
+  return `https://${host}${config.httpsPort === 443 ? '' : `:${config.httpsPort}`}`;
+}
+
+/**
  * The URLs a user can open: by host first, then by path (only where path routes are on: every
  * path-routed app shares the origin of <domain>, see Config.pathRoutes). https where plain http
  * would only redirect there (an app with `tls: false` stays on http); with Caddy's internal CA
@@ -31,9 +41,7 @@ export function appUrls(
   app: Pick<AppRow, 'name' | 'owner' | 'domains'> & { tls?: boolean },
   config: Pick<Config, 'domain' | 'httpPort' | 'pathRoutes'> & Partial<Pick<Config, 'tls' | 'httpsPort' | 'httpsRedirect'>>,
 ): string[] {
-  const https = config.tls !== undefined && config.tls !== 'off' && config.httpsRedirect === true && app.tls !== false;
-  const base = (host: string): string =>
-    https ? `https://${host}${config.httpsPort === 443 ? '' : `:${config.httpsPort}`}` : `http://${host}${config.httpPort === 80 ? '' : `:${config.httpPort}`}`;
+  const base = (host: string): string => (app.tls !== false ? httpsOrigin(host, config) : null) ?? `http://${host}${config.httpPort === 80 ? '' : `:${config.httpPort}`}`;
   const byPath = config.pathRoutes ? [`${base(config.domain)}${appPathPrefix(app)}`] : [];
   return [...appHosts(app, config.domain).map(base), ...byPath];
 }

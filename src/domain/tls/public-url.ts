@@ -3,9 +3,9 @@
 // for the API (BERTH_API_HOST); with Caddy's internal CA and no redirect (the local default) the
 // address the caller used, which needs no root installed first.
 import type { Config } from '../../config.js';
+import { httpsOrigin } from '../apps/urls.js';
 
-/** `https://<apiHost>[:<httpsPort>]` when https is the way in; null otherwise: the caller's own address then (pure). */
+/** `https://<apiHost>[:<httpsPort>]` when https is the way in (as for apps); null otherwise: the caller's own address then (pure). */
 export function publicApiUrl(config: Pick<Config, 'tls' | 'apiHost' | 'httpsPort' | 'httpsRedirect'>): string | null {
-  if (config.tls === 'off' || !config.httpsRedirect) return null;
-  return `https://${config.apiHost}${config.httpsPort === 443 ? '' : `:${config.httpsPort}`}`;
+  return httpsOrigin(config.apiHost, config);
 }

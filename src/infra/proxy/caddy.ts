@@ -5,14 +5,14 @@
 // Both run detached, started when they do not answer, so apps keep being served while Berth
 // restarts; isUp/restart let the proxy watch (domain/routing/proxy-watch.ts) start a dead one
 // again while Berth runs.
-import { spawn } from 'node:child_process';
-import { request } from 'node:http';
-import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync, closeSync, existsSync } from 'node:fs';
+import { request, type IncomingMessage } from 'node:http';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Unavailable, messageOf } from '../../errors.js';
 import { edgeConfig, type CaddyConfig, type EdgeParams } from './edge-config.js';
 import { FailureLog, storedCertificate, type CertificateFailure, type CertificateInfo } from './certificates.js';
+import { killAndWait, livePid, spawnDetached, tailLog, waitUntilUp } from './detached.js';
 import { controlSocket } from './router-server.js';
 import { routerTable, type RoutedApp, type RouterTable } from './router-table.js';
 
@@ -48,6 +48,28 @@ const canonical = (v: unknown): string =>
       : val,
   );
 
+/**
+ * One HTTP call with a JSON body on a fresh connection, to an admin API (`URL`) or a unix socket.
+ * Fresh: Caddy replaces its admin server on a config load, closing the connections it had, so a
+ * kept-alive one reused for the read-back would be reset.
+ */
+function call(target: URL | { socketPath: string; path: string }, method: string, body: unknown, timeoutMs: number, who: string): Promise<{ status: number; text: string }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const opts = { method, agent: false, timeout: timeoutMs, headers: payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } };
+  return new Promise((resolve, reject) => {
+    const onResponse = (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    };
+    const req = target instanceof URL ? request(target, opts, onResponse) : request({ ...target, ...opts }, onResponse);
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${who} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 /** A unix socket path must fit in sun_path (108 bytes on Linux, with its terminating NUL). */
 const MAX_SOCKET_PATH = 107;
 
@@ -70,27 +92,9 @@ class CaddyInstance {
     this.logFile = join(p.stateDir, `${name}.log`);
   }
 
-  /**
-   * One admin API call on a fresh connection. Caddy replaces its admin server on a config load,
-   * closing the connections it had: a kept-alive one reused for the read-back would be reset.
-   */
+  /** One admin API call, on a fresh connection (see call()). */
   admin(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; text: string }> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        `${this.base}${path}`,
-        { method, agent: false, timeout: timeoutMs, headers: payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`no answer from ${this.adminAddress} within ${timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end(payload);
-    });
+    return call(new URL(`${this.base}${path}`), method, body, timeoutMs, this.adminAddress);
   }
 
   async isRunning(timeoutMs = 2000): Promise<boolean> {
@@ -107,14 +111,7 @@ class CaddyInstance {
    * be reused by another program.
    */
   private livePid(): number | null {
-    try {
-      const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
-      if (!Number.isInteger(pid) || pid <= 1) return null;
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return cmdline.includes(this.configFile) ? pid : null;
-    } catch {
-      return null;
-    }
+    return livePid(this.pidFile, (argv) => argv.includes(this.configFile));
   }
 
   /**
@@ -125,11 +122,7 @@ class CaddyInstance {
   async restart(cfg?: CaddyConfig): Promise<void> {
     if (await this.isRunning()) return;
     const hung = this.livePid();
-    if (hung !== null) {
-      process.kill(hung, 'SIGKILL');
-      const end = Date.now() + 2000;
-      while (this.livePid() === hung && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    }
+    if (hung !== null) await killAndWait(hung, () => this.livePid());
     if (cfg) this.writeConfigFile(cfg);
     await this.ensureRunning(cfg ?? readConfigFile(this.configFile));
   }
@@ -153,39 +146,16 @@ class CaddyInstance {
     if (await this.isRunning()) return;
     mkdirSync(this.p.stateDir, { recursive: true, mode: 0o700 });
     if (!existsSync(this.configFile)) this.writeConfigFile(initial);
-    const logFd = openSync(this.logFile, 'a');
     const home = join(this.p.stateDir, `${this.name}-home`);
-    let child;
-    try {
-      child = spawn(this.p.caddyBin, ['run', '--config', this.configFile], {
-        detached: true,
-        stdio: ['ignore', logFd, logFd],
-        env: { ...process.env, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config'), HOME: home },
-      });
-    } finally {
-      closeSync(logFd);
-    }
-    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-    child.unref();
-    if (child.pid) writeFileSync(this.pidFile, String(child.pid), { mode: 0o600 });
-    const deadline = Date.now() + (this.p.startTimeoutMs ?? 15_000);
-    while (Date.now() < deadline) {
-      // Polled often: while a killed Caddy is started again, requests wait for it.
-      const err = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), 25))]);
-      if (err) throw Unavailable(`cannot start Caddy (${this.p.caddyBin}): ${err.message}`, { hint: 'install it with scripts/setup-host' });
-      if (child.exitCode !== null) break;
-      if (await this.isRunning(1000)) return;
-    }
-    throw Unavailable(`Caddy (${this.name}) did not start on ${this.adminAddress}: ${this.tailLog()}`, { hint: `see ${this.logFile}` });
-  }
-
-  private tailLog(): string {
-    try {
-      const lines = readFileSync(this.logFile, 'utf8').trim().split('\n');
-      return lines.slice(-3).join(' | ').slice(0, 600);
-    } catch {
-      return 'no log';
-    }
+    const child = spawnDetached(this.p.caddyBin, ['run', '--config', this.configFile], {
+      logFile: this.logFile,
+      pidFile: this.pidFile,
+      env: { ...process.env, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config'), HOME: home },
+    });
+    const outcome = await waitUntilUp(child, () => this.isRunning(1000), this.p.startTimeoutMs ?? 15_000);
+    if (outcome === 'up') return;
+    if (outcome instanceof Error) throw Unavailable(`cannot start Caddy (${this.p.caddyBin}): ${outcome.message}`, { hint: 'install it with scripts/setup-host' });
+    throw Unavailable(`Caddy (${this.name}) did not start on ${this.adminAddress}: ${tailLog(this.logFile)}`, { hint: `see ${this.logFile}` });
   }
 
   private writeConfigFile(cfg: CaddyConfig): void {
@@ -224,30 +194,10 @@ class CaddyInstance {
   }
 }
 
-
 /** One call on the router's control socket. */
-function control(socketPath: string, method: string, path: string, body?: unknown, timeoutMs = 2000): Promise<{ status: number; json: unknown }> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { socketPath, path, method, agent: false, timeout: timeoutMs, headers: payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
-          } catch (e) {
-            reject(e instanceof Error ? e : new Error(String(e)));
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`the router did not answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
+async function control(socketPath: string, method: string, path: string, body?: unknown, timeoutMs = 2000): Promise<{ status: number; json: unknown }> {
+  const r = await call({ socketPath, path }, method, body, timeoutMs, 'the router');
+  return { status: r.status, json: JSON.parse(r.text) as unknown };
 }
 
 /** Berth's router process (router-main.ts), started detached like Caddy. */
@@ -278,61 +228,23 @@ class RouterProcess {
     }
   }
 
-  /** The pid of the router Berth started, if it is alive and still started with these arguments. */
+  /** The pid of a router Berth started for this state directory, if it is alive. */
   private livePid(): number | null {
-    try {
-      const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
-      if (!Number.isInteger(pid) || pid <= 1) return null;
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return cmdline.includes(this.args[0]!) && cmdline.includes(this.p.stateDir) ? pid : null;
-    } catch {
-      return null;
-    }
+    return livePid(this.pidFile, (argv) => argv.includes(this.args[0]!) && argv.includes(this.p.stateDir));
   }
 
-  /** The router started with other settings than these (a Berth restarted with new ones). */
-  private async stale(): Promise<boolean> {
-    const pid = this.livePid();
-    if (pid === null) return false;
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    return cmdline.slice(1).join(' ') !== this.args.join(' ');
-  }
-
-  private async kill(pid: number): Promise<void> {
-    process.kill(pid, 'SIGKILL');
-    const end = Date.now() + 2000;
-    while (this.livePid() === pid && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  }
-
-  /** Starts the router unless one answers with the same settings; one that does not answer is killed first. */
+  /** Starts the router unless one answers, started with these settings; any other of ours is killed first. */
   async ensureRunning(): Promise<void> {
-    const up = await this.health();
-    if (up && !(await this.stale())) return;
     const old = this.livePid();
-    if (old !== null) await this.kill(old);
+    // Its command line is its settings: a Berth restarted with new ones replaces it.
+    const same = old !== null && livePid(this.pidFile, (argv) => argv.filter(Boolean).slice(1).join(' ') === this.args.join(' ')) === old;
+    if ((old === null || same) && (await this.health())) return;
+    if (old !== null) await killAndWait(old, () => this.livePid());
     mkdirSync(this.p.stateDir, { recursive: true, mode: 0o700 });
-    const logFd = openSync(this.logFile, 'a');
-    let child;
-    try {
-      child = spawn(process.execPath, this.args, { detached: true, stdio: ['ignore', logFd, logFd] });
-    } finally {
-      closeSync(logFd);
-    }
-    child.unref();
-    if (child.pid) writeFileSync(this.pidFile, String(child.pid), { mode: 0o600 });
-    const deadline = Date.now() + (this.p.startTimeoutMs ?? 15_000);
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) break;
-      if (await this.health(500)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    let tail = 'no log';
-    try {
-      tail = readFileSync(this.logFile, 'utf8').trim().split('\n').slice(-3).join(' | ');
-    } catch {
-      /* no log yet */
-    }
-    throw Unavailable(`Berth's router did not start on ${this.p.listen}: ${tail}`, { hint: `see ${this.logFile}` });
+    const child = spawnDetached(process.execPath, this.args, { logFile: this.logFile, pidFile: this.pidFile });
+    const outcome = await waitUntilUp(child, async () => (await this.health(500)) !== null, this.p.startTimeoutMs ?? 15_000);
+    if (outcome === 'up') return;
+    throw Unavailable(`Berth's router did not start on ${this.p.listen}: ${outcome instanceof Error ? outcome.message : tailLog(this.logFile)}`, { hint: `see ${this.logFile}` });
   }
 
   /** The table the router serves, or null when none answers. */
@@ -381,7 +293,7 @@ export class CaddyProxy {
    * its turn comes, so two syncs racing never apply an older table last.
    */
   apply(build: () => Promise<RoutedApp[]>): Promise<void> {
-    const run = this.queue.then(async () => {
+    return this.inTurn(async () => {
       const apps = await build();
       await this.router.ensureRunning();
       if (this.version === 0) {
@@ -398,6 +310,11 @@ export class CaddyProxy {
       await this.stopLegacyRouting();
       if (settle > 0) await new Promise((r) => setTimeout(r, settle + 20));
     });
+  }
+
+  /** Runs `fn` after every change asked before it, one at a time; a failure is its caller's alone. */
+  private inTurn(fn: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(fn);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -415,14 +332,12 @@ export class CaddyProxy {
   /** The router refuses certificates for `host` until `untilMs` (epoch ms), so the edge stops asking the CA. */
   backOff(host: string, untilMs: number): Promise<void> {
     this.refused[host.toLowerCase()] = untilMs;
-    const run = this.queue.then(async () => {
+    return this.inTurn(async () => {
       if (!this.last) return;
       const table = { ...this.last, version: ++this.version, refused: this.activeRefusals() };
       await this.router.put(table);
       this.last = table;
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private activeRefusals(): Record<string, number> {
@@ -461,12 +376,10 @@ export class CaddyProxy {
    * its file), the edge with its fixed config. Runs in turn with route changes.
    */
   restart(role: ProxyRole): Promise<void> {
-    const run = this.queue.then(async () => {
+    return this.inTurn(async () => {
       if (role === 'edge') return this.edge.restart(this.edgeCfg);
       await this.router.ensureRunning();
       if (this.last) await this.router.put(this.last);
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 }

@@ -32,6 +32,9 @@ function page(title: string, text: string): string {
 const NOT_FOUND_PAGE = page('No app here', 'Berth has no app at this address. Check the URL, or run <code>berth apps</code> to list apps and their URLs.');
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** A table as stored or sent; what it leaves out is empty. */
+const parseTable = (text: string): RouterTable => ({ ...emptyTable(), ...(JSON.parse(text) as Partial<RouterTable>) });
+
 /** A UDP answer must fit what the asker can take: 512 bytes, or its EDNS payload size. */
 function maxUdpSize(q: dnsPacket.Packet): number {
   const opt = (q.additionals ?? []).find((a) => a.type === 'OPT') as { udpPayloadSize?: number } | undefined;
@@ -56,7 +59,7 @@ export class Router {
 
   static readTable(stateDir: string): RouterTable {
     try {
-      return { ...emptyTable(), ...(JSON.parse(readFileSync(tableFile(stateDir), 'utf8')) as Partial<RouterTable>) };
+      return parseTable(readFileSync(tableFile(stateDir), 'utf8'));
     } catch {
       return emptyTable();
     }
@@ -186,7 +189,7 @@ export class Router {
       req.on('end', () => {
         let next: RouterTable;
         try {
-          next = { ...emptyTable(), ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<RouterTable>) };
+          next = parseTable(Buffer.concat(chunks).toString('utf8'));
         } catch (e) {
           return send(400, { error: `not a table: ${String(e)}` });
         }
