@@ -79,7 +79,7 @@ const restrict = (files, patterns, syntax = []) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['vitest.config.ts', 'dist/**', 'node_modules/**', 'examples/**', 'test/artifacts/**', 'bench/results/**'] },
+  { ignores: ['vitest.config.ts', 'dist/**', 'node_modules/**', 'examples/**', 'test/fixtures/**/*.js', 'test/artifacts/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -4,7 +4,7 @@ export type { AppView, ContainerView } from '../domain/catalog/app-service.js';
 export type { ReleaseView } from '../domain/releases/release-service.js';
 export type { GitSettingsView } from '../domain/pipelines/git-remote.js';
 export type { LiveEvent } from '../domain/audit/event-feed.js';
-export type { PsRow } from '../domain/processes/scale.js';
+export type { FormationRow, PsRow } from '../domain/processes/scale.js';
 export type { TokenView } from '../domain/users/tokens.js';
 export type { HostCertificate } from '../domain/tls/tls-status.js';
 export type { BuildRow, DeploymentRow } from '../infra/db/rows.js';

@@ -1,5 +1,8 @@
-// Process types and scaling: a Procfile app with release, web and worker; web scaled to three
-// and back, with requests spread over the web containers; a failing release command aborts.
+// Process types and scaling, Heroku's process model: web runs one container and every other
+// type none until scaled (or app.json's formation says so). A Procfile app with release, web and
+// worker; the worker scaled up, web scaled to three and back, with requests spread over the web
+// containers; a failing release command aborts. A Node app written from Heroku's and Dokku's docs
+// with a type that exits at once deploys, and a formation of web only runs web only.
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,15 +31,19 @@ beforeAll(async () => {
 afterAll(() => shutdownServer(server, work));
 
 describe('a Procfile app', () => {
-  it('runs the release command once, then web and worker', async () => {
+  it('runs the release command once, then web only; the worker starts when scaled', async () => {
     const r = await server.cli(['deploy', app]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('running release: python3 release.py');
     expect(r.stdout).toContain('release phase: migrations up to date');
-    expect(r.stdout).toContain('worker.1 running');
-    const rows = await ps();
-    expect([count(rows, 'web'), count(rows, 'worker')]).toEqual([1, 1]);
+    expect(r.stdout).toContain('not running (quantity 0): worker; start one with: berth scale python-procfile worker=1');
+    expect([count(await ps(), 'web'), count(await ps(), 'worker')]).toEqual([1, 0]);
     expect((await get(`${PROXY}/`, { host: 'python-procfile.localhost' })).body).toMatch(/^served by /);
+
+    const w = await server.cli(['scale', 'python-procfile', 'worker=1']);
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stdout).toContain('python-procfile now runs web=1 worker=1');
+    expect([count(await ps(), 'web'), count(await ps(), 'worker')]).toEqual([1, 1]);
   });
 
   it('scales web to three, spreading requests over them, and back to one', async () => {
@@ -78,5 +85,51 @@ describe('a Procfile app', () => {
     expect(r.stderr).toContain('release command failed with exit code 3');
     expect((await get(`${PROXY}/`, { host: 'python-procfile.localhost' })).body).toBe(before);
     writeFileSync(join(app, 'release.py'), readFileSync(join(ROOT, 'examples', 'python-procfile', 'release.py')));
+  });
+});
+
+describe('an app written for Heroku or Dokku: web, worker, a type that exits at once, a release command', () => {
+  const heroku = join(work, 'heroku-procfile');
+  const webOnly = join(work, 'heroku-web-only');
+  const running = async (name: string) =>
+    (JSON.parse((await server.cli(['ps', name, '--json'])).stdout) as Ps[]).filter((r) => r.state === 'running').map((r) => r.type).sort();
+
+  beforeAll(() => {
+    cpSync(join(ROOT, 'test', 'fixtures', 'heroku-procfile'), heroku, { recursive: true });
+    cpSync(join(ROOT, 'test', 'fixtures', 'heroku-procfile'), webOnly, { recursive: true });
+    // A second app whose app.json formation asks for web only (Heroku's app.json schema).
+    writeFileSync(join(webOnly, 'package.json'), JSON.stringify({ name: 'heroku-web-only', private: true }));
+    writeFileSync(join(webOnly, 'app.json'), JSON.stringify({ name: 'heroku-web-only', formation: { web: { quantity: 1 } } }));
+  });
+
+  it('deploys with no formation: the release runs, only web starts, and the deploy succeeds (the type that exits at once is not started)', async () => {
+    const r = await server.cli(['deploy', heroku]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('release phase: nothing to migrate');
+    expect(r.stdout).toContain('starting web.1 (PORT=');
+    expect(r.stdout).toContain('not running (quantity 0): console, custom, worker');
+    expect(await running('heroku-procfile')).toEqual(['web']);
+    expect((await get(`${PROXY}/`, { host: 'heroku-procfile.localhost' })).body).toBe('web web.1 says hello\n');
+    // `berth ps` lists every declared type with its quantity, zeros included.
+    const table = await server.cli(['ps', 'heroku-procfile']);
+    expect(table.stdout).toContain('web=1 console=0 custom=0 worker=0');
+  });
+
+  it('starts the worker with berth scale worker=1, and the next deploy keeps it', async () => {
+    const r = await server.cli(['scale', 'heroku-procfile', 'worker=1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await running('heroku-procfile')).toEqual(['web', 'worker']);
+    const again = await server.cli(['deploy', heroku]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('starting web.1, worker.1');
+    await expect.poll(() => running('heroku-procfile'), { timeout: 30_000 }).toEqual(['web', 'worker']);
+  });
+
+  it('runs web only when app.json formation asks for web only', async () => {
+    const r = await server.cli(['deploy', webOnly]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(await running('heroku-web-only')).toEqual(['web']);
+    const scale = JSON.parse((await server.cli(['scale', 'heroku-web-only', '--json'])).stdout) as { type: string; quantity: number }[];
+    expect(scale.map((f) => `${f.type}=${f.quantity}`)).toEqual(['web=1', 'console=0', 'custom=0', 'worker=0']);
   });
 });

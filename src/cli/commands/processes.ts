@@ -69,8 +69,12 @@ export function registerProcesses(program: Command, ctx: CliContext): void {
     .argument('<app>')
     .option('--json', 'print JSON')
     .action(async (app: string, o: { json?: boolean }) => {
-      const rows = await ctx.client().request<PsRow[]>('GET', `/api/v1/apps/${encodeURIComponent(app)}/ps`);
+      const client = ctx.client();
+      const rows = await client.request<PsRow[]>('GET', `/api/v1/apps/${encodeURIComponent(app)}/ps`);
       if (o.json) return ctx.out(JSON.stringify(rows, null, 2));
+      // Every declared type with its quantity, zeros included (as `heroku ps` and `dokku ps:report` do).
+      const formation = await client.request<FormationRow[]>('GET', `/api/v1/apps/${encodeURIComponent(app)}/formation`);
+      if (formation.length > 0) ctx.out(`${formation.map((f) => `${f.type}=${f.quantity}`).join(' ')}\n`);
       if (rows.length === 0) return ctx.out(`${app} has no running containers`);
       ctx.out(
         table(

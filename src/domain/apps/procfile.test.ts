@@ -78,10 +78,11 @@ describe('how much one app may run', () => {
   });
 
   it.each([
-    [{ web: 'a', worker: 'b', release: 'c' }, {}, 2],
-    [{ web: 'a', worker: 'b' }, { web: 3 }, 4],
+    [{ web: 'a', worker: 'b', release: 'c' }, {}, 1],
+    [{ web: 'a', worker: 'b', release: 'c' }, { worker: 2 }, 3],
+    [{ web: 'a', worker: 'b' }, { web: 3 }, 3],
     [{ web: 'a' }, { web: 0, ghost: 9 }, 0],
-  ])('counts the containers of %j at formation %j as %i (release runs once, not kept)', (processes, formation, n) => {
+  ])('counts the containers of %j at formation %j as %i (web 1 and others 0 unless scaled; release runs once, not kept)', (processes, formation, n) => {
     expect(containerCount(processes, formation)).toBe(n);
   });
 

@@ -93,20 +93,32 @@ export function parseAppJson(text: string): AppJson {
   return out;
 }
 
-/** Containers a release runs: every kept-running process type at its formation quantity (default 1). */
-export function containerCount(processes: Processes, formation: Record<string, number>): number {
+/**
+ * How many containers of a type run when nobody chose a number: Heroku's and Dokku's rule, web
+ * one and every other type none (a `console:` or `task:` type is there to be run, not kept up).
+ */
+export function quantityOf(type: string, formation: Record<string, number>): number {
+  return formation[type] ?? (type === 'web' ? 1 : 0);
+}
+
+/** The kept-running process types (every type but `release`), web first. */
+export function processTypes(processes: Processes): string[] {
   return Object.keys(processes)
     .filter((t) => t !== 'release')
-    .reduce((n, t) => n + (formation[t] ?? 1), 0);
+    .sort((a, b) => (a === 'web' ? -1 : b === 'web' ? 1 : a.localeCompare(b)));
+}
+
+/** Containers a release runs: every kept-running process type at its quantity. */
+export function containerCount(processes: Processes, formation: Record<string, number>): number {
+  return processTypes(processes).reduce((n, t) => n + quantityOf(t, formation), 0);
 }
 
 /** Throws Invalid, naming the limit, when the app would run more than `max` containers in all. */
 export function checkContainerCount(processes: Processes, formation: Record<string, number>, max: number): void {
   const n = containerCount(processes, formation);
   if (n > max) {
-    const parts = Object.keys(processes)
-      .filter((t) => t !== 'release')
-      .map((t) => `${t}=${formation[t] ?? 1}`)
+    const parts = processTypes(processes)
+      .map((t) => `${t}=${quantityOf(t, formation)}`)
       .join(' ');
     throw Invalid(`${parts} is ${n} containers; an app may run at most ${max}`, { hint: 'scale some process types down, or an admin can raise BERTH_MAX_CONTAINERS_PER_APP' });
   }

@@ -7,7 +7,7 @@
 import { Invalid } from '../../errors.js';
 import type { AppRow, HealthCheckSettings, LimitSettings, ReleaseSpec } from '../../infra/db/rows.js';
 import type { Manifest } from './manifest.js';
-import type { AppJson, Processes } from './procfile.js';
+import { type AppJson, type Processes, quantityOf } from './procfile.js';
 
 export type { ReleaseSpec } from '../../infra/db/rows.js';
 
@@ -144,8 +144,8 @@ export function specChanges(prev: ReleaseSpec | null | undefined, next: ReleaseS
   const types = (s: ReleaseSpec) => Object.keys(s.processes).filter((t) => t !== 'release');
   out.push(...setChanges('process', types(prev), types(next)));
   for (const t of types(next).filter((t) => types(prev).includes(t))) {
-    const a = prev.formation[t] ?? 1;
-    const b = next.formation[t] ?? 1;
+    const a = quantityOf(t, prev.formation);
+    const b = quantityOf(t, next.formation);
     if (a !== b) out.push(`${t} ${a}→${b}`);
   }
   return out;

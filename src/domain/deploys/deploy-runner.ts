@@ -13,6 +13,7 @@ import type { Deps } from '../context.js';
 import { checkInstances, planInstances, removeContainers, type ProcessContext, runOnce, type StartedProcess, startInstance } from '../processes/process-containers.js';
 import { syncRoutes } from '../routing/sync-routes.js';
 import { appWithSpec, specChanges } from '../apps/release-spec.js';
+import { processTypes, quantityOf } from '../apps/procfile.js';
 import { buildPhase, type Built } from './build-phase.js';
 import { pruneImages } from './cleanup.js';
 import { uploadPath, type DeploySource } from './deploy-source.js';
@@ -76,7 +77,10 @@ async function releasePhase(
   await pauseForTests('release', log);
 
   const instances = planInstances(processes, app.formation);
-  log(`-----> starting ${instances.map((i) => `${i.type}.${i.index}`).join(', ')} (PORT=${port})`);
+  if (instances.length > 0) log(`-----> starting ${instances.map((i) => `${i.type}.${i.index}`).join(', ')} (PORT=${port})`);
+  else log('-----> every process type is scaled to 0: nothing to start');
+  const idle = processTypes(processes).filter((t) => quantityOf(t, app.formation) === 0);
+  if (idle.length > 0) log(`-----> not running (quantity 0): ${idle.join(', ')}; start one with: berth scale ${app.name} ${idle[0]}=1`);
   const started: StartedProcess[] = [];
   for (const inst of instances) {
     const s = await startInstance(deps, ctx, inst);

@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { commandStartError, planInstances, processCmd } from './process-containers.js';
 
 describe('planInstances', () => {
-  it('runs one of each declared type unless the formation says otherwise, web first, never release', () => {
-    expect(planInstances({ worker: 'w', web: 'x', release: 'm' }, { web: 2 })).toEqual([
+  it("runs one web and no other type unless the formation says otherwise (Heroku's and Dokku's default), web first, never release", () => {
+    expect(planInstances({ worker: 'w', web: 'x', release: 'm', custom: 'echo -n' }, {})).toEqual([{ type: 'web', index: 1 }]);
+    expect(planInstances({ worker: 'w', web: 'x', release: 'm' }, { web: 2, worker: 1 })).toEqual([
       { type: 'web', index: 1 },
       { type: 'web', index: 2 },
       { type: 'worker', index: 1 },
     ]);
-    expect(planInstances({ web: '', worker: 'w' }, { worker: 0 })).toEqual([{ type: 'web', index: 1 }]);
+    expect(planInstances({ web: '', worker: 'w' }, { web: 0, worker: 1 })).toEqual([{ type: 'worker', index: 1 }]);
   });
 });
 

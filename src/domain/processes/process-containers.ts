@@ -3,7 +3,7 @@
 import { Failed, messageOf } from '../../errors.js';
 import type { AppRow } from '../../infra/db/rows.js';
 import type { HealthCheck } from '../apps/manifest.js';
-import type { Processes } from '../apps/procfile.js';
+import { type Processes, processTypes, quantityOf } from '../apps/procfile.js';
 import { startArgv } from '../apps/start-command.js';
 import { LABELS, type Deps } from '../context.js';
 import { probe } from '../health/probe.js';
@@ -24,12 +24,9 @@ const LOG_TAIL_ON_FAILURE = 15;
 /** How long a non-web process must stay up to count as started. */
 const SETTLE_MS = 1500;
 
-/** Every instance the formation asks for; types it does not name run one instance. `release` never runs here. */
+/** Every instance the formation asks for (see quantityOf: web 1, others 0 unless scaled). `release` never runs here. */
 export function planInstances(processes: Processes, formation: Record<string, number>): ProcessInstance[] {
-  return Object.keys(processes)
-    .filter((t) => t !== 'release')
-    .sort((a, b) => (a === 'web' ? -1 : b === 'web' ? 1 : a.localeCompare(b)))
-    .flatMap((type) => Array.from({ length: formation[type] ?? 1 }, (_, i) => ({ type, index: i + 1 })));
+  return processTypes(processes).flatMap((type) => Array.from({ length: quantityOf(type, formation) }, (_, i) => ({ type, index: i + 1 })));
 }
 
 /**
@@ -88,7 +85,9 @@ export async function ensureOwnerNetwork(deps: Deps, owner: string): Promise<voi
 
 export async function startInstance(deps: Deps, c: ProcessContext, inst: ProcessInstance): Promise<StartedProcess> {
   await ensureOwnerNetwork(deps, c.app.owner);
-  const id = await deps.scheduler.run(processSpec(deps, c, containerName(deps, c, inst), inst.type, processCmd(c.processes[inst.type])));
+  const spec = processSpec(deps, c, containerName(deps, c, inst), inst.type, processCmd(c.processes[inst.type]));
+  // Heroku's and Dokku's DYNO: which process this container is, e.g. web.1.
+  const id = await deps.scheduler.run({ ...spec, env: { ...spec.env, DYNO: `${inst.type}.${inst.index}` } });
   return { ...inst, id };
 }
 

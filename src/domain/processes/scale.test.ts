@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { formationRows, freeIndexes } from './scale.js';
 
 describe('the formation `berth scale APP` shows', () => {
-  it('lists the release’s process types, web first, with quantities (1 where none was set) and commands', () => {
-    expect(formationRows({ worker: 'python3 worker.py', web: '', release: 'migrate' }, { web: 2 })).toEqual([
+  it('lists every declared process type, web first, with its quantity (zeros included: others than web are 0 until scaled) and command', () => {
+    expect(formationRows({ worker: 'python3 worker.py', web: '', release: 'migrate', console: 'python3' }, { web: 2 })).toEqual([
       { type: 'web', quantity: 2, command: null },
-      { type: 'worker', quantity: 1, command: 'python3 worker.py' },
+      { type: 'console', quantity: 0, command: 'python3' },
+      { type: 'worker', quantity: 0, command: 'python3 worker.py' },
+    ]);
+    expect(formationRows({ web: 'a', worker: 'b' }, {})).toEqual([
+      { type: 'web', quantity: 1, command: 'a' },
+      { type: 'worker', quantity: 0, command: 'b' },
     ]);
   });
   it('shows what was recorded for an app never deployed, without commands', () => {

@@ -4,7 +4,7 @@
 import { Invalid } from '../../errors.js';
 import { getApp } from '../apps/app-ref.js';
 import { resolveHealthCheck } from '../apps/manifest.js';
-import { checkContainerCount } from '../apps/procfile.js';
+import { checkContainerCount, processTypes, quantityOf } from '../apps/procfile.js';
 import { checkRunQuota } from '../policy/quotas.js';
 import { readConfig } from '../config-vars/config-service.js';
 import { LABELS, type Deps } from '../context.js';
@@ -43,13 +43,14 @@ export interface ScaleResult {
 
 /**
  * The formation as `berth scale APP` shows it: the current release's process types with their
- * quantities (one where none was set) and commands; before any release, what was recorded.
+ * quantities (web 1 and others 0 where none was set, as on Heroku) and commands; before any release, what was recorded.
  */
 export function formationRows(processes: Record<string, string> | null, formation: Record<string, number>): FormationRow[] {
-  const types = processes ? Object.keys(processes).filter((t) => t !== 'release') : Object.keys(formation);
-  return types
-    .sort((a, b) => (a === 'web' ? -1 : b === 'web' ? 1 : a.localeCompare(b)))
-    .map((type) => ({ type, quantity: formation[type] ?? 1, command: processes?.[type] || null }));
+  return processTypes(processes ?? Object.fromEntries(Object.keys(formation).map((t) => [t, '']))).map((type) => ({
+    type,
+    quantity: quantityOf(type, formation),
+    command: processes?.[type] || null,
+  }));
 }
 
 /** The app's formation (see formationRows). */
@@ -107,7 +108,7 @@ export async function scale(deps: Deps, appName: string, wanted: Record<string, 
     try {
       for (const type of Object.keys(wanted)) {
         const have = infos.filter((i) => (i.labels[LABELS.process] ?? 'web') === type).sort((a, b) => indexOf(a.name) - indexOf(b.name));
-        const want = formation[type] ?? 1;
+        const want = quantityOf(type, formation);
         const used = new Set(have.map((i) => indexOf(i.name)));
         for (const index of freeIndexes(Math.max(0, want - have.length), used, (index) => taken.has(containerName(deps, ctx, { type, index })))) {
           added.push(await startInstance(deps, ctx, { type, index }));

@@ -63,3 +63,30 @@ describe('ids', () => {
     db.close();
   });
 });
+
+describe("upgrading to Heroku's process model (web 1, others 0 unless scaled)", () => {
+  it('keeps every type an app ran before running: its formation and its releases’ specs name them, chosen quantities win', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-migrate-'));
+    dirs.push(dir);
+    const old = new Database(join(dir, 'berth.db'));
+    for (const sql of MIGRATIONS.slice(0, 16)) old.exec(sql);
+    old.pragma('user_version = 16');
+    const spec = JSON.stringify({ processes: { web: 'a', worker: 'b', clock: 'c', release: 'm' }, formation: { web: 2 }, env: {} });
+    old.exec(`
+      INSERT INTO apps (id, name, owner, created_at, updated_at, current_deployment_id, formation) VALUES (4, 'shop', 'default', '${T}', '${T}', 9, '{"web":2,"clock":0}');
+      INSERT INTO apps (id, name, owner, created_at, updated_at, formation) VALUES (5, 'fresh', 'default', '${T}', '${T}', '{}');
+      INSERT INTO builds (id, app_id, source_kind, source, status, created_at) VALUES (8, 4, 'upload', 'x', 'succeeded', '${T}');
+      INSERT INTO deployments (id, app_id, build_id, status, containers, created_at, updated_at, processes, spec) VALUES (9, 4, 8, 'running', '[]', '${T}', '${T}', '{"web":"a","worker":"b","clock":"c","release":"m"}', '${spec}');
+      INSERT INTO releases (app_id, version, deployment_id, image, config, description, created_at, spec) VALUES (4, 1, 9, 'img', '{}', 'v1', '${T}', '${spec}');
+    `);
+    old.close();
+
+    const db = openDb(dir);
+    expect(db.apps.get(4)!.formation).toEqual({ web: 2, worker: 1, clock: 0 });
+    expect(db.apps.get(5)!.formation).toEqual({});
+    expect(db.deployments.get(9)!.spec!.formation).toEqual({ web: 2, worker: 1, clock: 1 });
+    expect(db.releases.listForApp(4)[0]!.spec!.formation).toEqual({ web: 2, worker: 1, clock: 1 });
+    expect(db.deployments.get(9)!.spec!.processes).toEqual({ web: 'a', worker: 'b', clock: 'c', release: 'm' });
+    db.close();
+  });
+});

@@ -305,4 +305,21 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE apps ADD COLUMN tls INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE apps ADD COLUMN hsts INTEGER NOT NULL DEFAULT 0;
   `,
+  // 17: Heroku's process model: web runs one container and every other type none unless scaled.
+  // Apps deployed before ran one of every type: their formation (and the specs their releases
+  // keep, for rollbacks) now says so explicitly, so nothing stops on upgrade. Chosen quantities win.
+  `
+  UPDATE apps SET formation = json_patch(
+    COALESCE((SELECT json_group_object(p.key, 1) FROM deployments d, json_each(d.processes) p WHERE d.id = apps.current_deployment_id AND p.key != 'release'), '{}'),
+    formation)
+  WHERE current_deployment_id IS NOT NULL;
+  UPDATE deployments SET spec = json_set(spec, '$.formation', json(json_patch(
+    COALESCE((SELECT json_group_object(p.key, 1) FROM json_each(deployments.spec, '$.processes') p WHERE p.key != 'release'), '{}'),
+    COALESCE(json_extract(spec, '$.formation'), '{}'))))
+  WHERE spec IS NOT NULL AND json_valid(spec);
+  UPDATE releases SET spec = json_set(spec, '$.formation', json(json_patch(
+    COALESCE((SELECT json_group_object(p.key, 1) FROM json_each(releases.spec, '$.processes') p WHERE p.key != 'release'), '{}'),
+    COALESCE(json_extract(spec, '$.formation'), '{}'))))
+  WHERE spec IS NOT NULL AND json_valid(spec);
+  `,
 ];

@@ -1,7 +1,9 @@
 // How many containers run per process type, with each type's command; applied to the running
-// release in place. The running count follows the containers (polled while the tab is open).
+// release in place. Every declared type is listed with the quantity it is set to, zeros included
+// (only web runs unless scaled, as on Heroku); the running count follows the containers (polled
+// while the tab is open).
 import { useEffect, useState } from 'preact/hooks';
-import { api, appPath, type PsRow } from '../api.js';
+import { api, appPath, type FormationRow, type PsRow } from '../api.js';
 import { Notice } from '../components/notice.js';
 import { field } from '../format.js';
 import type { TabProps } from './tab-props.js';
@@ -13,6 +15,7 @@ const POLL_MS = 1000;
 export function ScaleTab({ app, ref_, canWrite, tick }: TabProps) {
   const [poll, setPoll] = useState(0);
   const ps = useApi<PsRow[]>(appPath(ref_, '/ps'), [tick, poll]);
+  const formation = useApi<FormationRow[]>(appPath(ref_, '/formation'), [tick]);
   const { error, busy, run } = useAction();
   const [ok, setOk] = useState<string | null>(null);
   // Asks again a moment after each answer (not on a fixed clock: reading stats can take longer).
@@ -22,9 +25,13 @@ export function ScaleTab({ app, ref_, canWrite, tick }: TabProps) {
   }, [ps.answers]);
   const processes = app.currentDeployment?.processes ?? {};
   const types = Object.keys(processes).filter((t) => t !== 'release');
+  const quantity = (t: string) => formation.data?.find((f) => f.type === t)?.quantity ?? running(t);
   const running = (t: string) => (ps.data ?? []).filter((p) => p.type === t && p.state.startsWith('running')).length;
   if (types.length === 0) return <p class="muted">Nothing to scale until the app has a running release.</p>;
-  if (!ps.data) return ps.error ? <Notice error={ps.error} /> : <p class="muted">Reading the containers…</p>;
+  if (!ps.data || !formation.data) {
+    const failed = ps.error ?? formation.error;
+    return failed ? <Notice error={failed} /> : <p class="muted">Reading the containers…</p>;
+  }
   const submit = async (e: Event) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
@@ -36,6 +43,7 @@ export function ScaleTab({ app, ref_, canWrite, tick }: TabProps) {
       // A server that says it did not apply it (no running release) is believed, not hidden.
       setOk(r.applied === false ? `Saved ${counts}: no release is running, so it applies at the next deploy.` : `Scaled: ${counts}`);
       ps.reload();
+      formation.reload();
     });
   };
   return (
@@ -46,7 +54,7 @@ export function ScaleTab({ app, ref_, canWrite, tick }: TabProps) {
             <label for={`scale-${t}`} class="type">
               {t}
             </label>
-            <input id={`scale-${t}`} name={t} type="number" min={0} max={20} defaultValue={String(running(t))} disabled={!canWrite} aria-describedby={`cmd-${t}`} />
+            <input id={`scale-${t}`} name={t} type="number" min={0} max={20} defaultValue={String(quantity(t))} disabled={!canWrite} aria-describedby={`cmd-${t}`} />
             <span class="muted live-count" aria-live="polite">
               {running(t)} running
             </span>
