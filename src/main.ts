@@ -118,7 +118,18 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   const tlsWatch = new TlsWatch(deps);
   if (config.tls !== 'off') tlsWatch.start();
   deps.tlsFailure = (host) => tlsWatch.failure(host);
+  // app.json liveness/readiness checks of running releases: restarts, and readiness in the routes.
+  const { HealthWatch } = await import('./domain/health/health-watch.js');
+  const healthWatch = new HealthWatch({ deps, restart: (id) => deps.scheduler.restart(id), resync: () => syncRoutes(deps) });
+  deps.unreadyContainers = () => healthWatch.unready();
+  healthWatch.start();
   const sampler = startSampler(deps, config.metricsIntervalSeconds);
+  // Scheduled jobs (app.json cron): after reconcile, which removed the containers of runs a stop interrupted.
+  const { CronRunner } = await import('./domain/cron/cron-runner.js');
+  const { startCronTicker } = await import('./jobs/cron-ticker.js');
+  const cronRunner = new CronRunner(deps);
+  const cronTicker = startCronTicker(cronRunner, logger);
+  deps.cronRunNow = (appName, jobId) => cronRunner.runNow(appName, jobId);
   // Expired previews go within a quarter of their lifetime (at least every minute).
   const sweepMs = Math.min(60_000, Math.max(1000, (config.previewTtlHours * 3_600_000) / 4));
   const sweeper = setInterval(() => {
@@ -144,7 +155,9 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
       await app.close();
       await watchStopped;
       await supervisor.stop();
+      await healthWatch.stop();
       await sampler.stop();
+      await cronTicker.stop();
       clearInterval(sweeper);
       tlsWatch.stop();
       edgeListener.close();
@@ -163,7 +176,7 @@ export function main(argv: string[]): Promise<void> {
       const [{ bootstrapImages }, { dockerEngine }] = await Promise.all([import('./domain/images/bootstrap.js'), import('./infra/docker/engine.js')]);
       const config = loadConfig(process.env);
       const docker = dockerEngine(config.dockerSocket);
-      return bootstrapImages({ ping: () => docker.containers.ping(), images: docker.images }, { ...p, images: config.images, recipesDir: RECIPES_DIR });
+      return bootstrapImages({ ping: () => docker.containers.ping(), images: docker.images, containers: docker.containers }, { ...p, images: config.images, recipesDir: RECIPES_DIR });
     },
   });
 }

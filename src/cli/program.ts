@@ -50,6 +50,7 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<Register[]> }> = [
   { names: ['git-hook'], load: async () => [(await import('./commands/git-hook.js')).registerGitHook] },
   { names: ['audit'], load: async () => [(await import('./commands/auth.js')).registerAudit] },
   { names: ['tls'], load: async () => [(await import('./commands/tls.js')).registerTls] },
+  { names: ['cron'], load: async () => [(await import('./commands/cron.js')).registerCron] },
 ];
 
 /** The top-level command names, for tests that check the table against the commands defined. */

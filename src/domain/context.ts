@@ -2,6 +2,7 @@
 // is passed in, none is constructed at import time.
 import type { Config } from '../config.js';
 import type { Db } from '../infra/db/database.js';
+import type { CronRunRow } from '../infra/db/rows.js';
 import type { LogStore } from '../infra/logs/log-store.js';
 import type { SecretBox } from '../infra/secrets/secret-box.js';
 import type { JobQueue } from './job-queue.js';
@@ -36,6 +37,10 @@ export interface Deps {
   proxyStatus?: () => Record<'edge' | 'router', 'up' | 'down' | 'restarting'>;
   /** The last certificate failure of a host (tls/tls-watch.ts); absent while nothing watches. */
   tlsFailure?: (host: string) => { error: string; at: string; retryAt: number } | undefined;
+  /** Web containers failing an app.json readiness check (health/health-watch.ts): not routed. Absent while nothing watches. */
+  unreadyContainers?: () => ReadonlySet<string>;
+  /** Starts a scheduled job now (cron/cron-runner.ts); absent while no scheduler runs. */
+  cronRunNow?: (appName: string, jobId: string) => Promise<CronRunRow>;
 }
 
 /** Labels every Berth container and image carries. */

@@ -24,6 +24,8 @@ export interface Scheduler {
   /** State and labels of every container carrying the labels, in one question however many. */
   containerStates(labels: Record<string, string>): Promise<Map<string, { state: string; labels: Record<string, string> }>>;
   start(id: string): Promise<void>;
+  /** Stops (SIGTERM, then SIGKILL after timeoutSec) and starts it again: the same container, a new process. */
+  restart(id: string, timeoutSec?: number): Promise<void>;
   /** Stops (SIGTERM, then SIGKILL after timeoutSec) and removes; a missing one is fine. */
   remove(id: string, timeoutSec?: number): Promise<void>;
   stats(id: string): Promise<ContainerStats | null>;

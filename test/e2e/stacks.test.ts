@@ -1,10 +1,10 @@
 // Builds without a Dockerfile: each example stack is detected, built from the generated
 // Dockerfile and answers through the proxy; berth generate shows the same Dockerfile.
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, bootServer, PROXY, ROOT, run, shutdownServer, type TestServer } from '../helpers/berth.js';
+import { BIN, bootServer, docker, PROXY, ROOT, run, shutdownServer, type TestServer } from '../helpers/berth.js';
 import { get } from '../helpers/http.js';
 
 let server: TestServer;
@@ -23,6 +23,9 @@ describe('deploying sources without a Dockerfile', () => {
     ['python-stdlib', 'Python', 'python-stdlib: hello\n'],
     ['go-hello', 'Go', 'go-hello: hello from Go\n'],
     ['static-site', 'static site', '<h1>static-site: served by Berth</h1>'],
+    // Issue 19: one main.go and no go.mod; Dokku's .static marker over the package.json beside it.
+    ['go-nomod', 'Go', 'go-nomod: built without go.mod\n'],
+    ['static-dotstatic', 'static site', '<h1>static-dotstatic: served because of .static</h1>'],
   ])('detects and deploys examples/%s', async (example, label, body) => {
     const dir = join(work, example);
     cpSync(join(ROOT, 'examples', example), dir, { recursive: true });
@@ -32,6 +35,24 @@ describe('deploying sources without a Dockerfile', () => {
     expect((await get(`${PROXY}/`, { host: `${example}.localhost` })).body).toContain(body);
     // The user's directory is left as it was.
     expect(existsSync(join(dir, 'Dockerfile'))).toBe(false);
+  });
+
+  it('says in one build-log line that the base image has another Node.js than .nvmrc asks for, and builds with it', async () => {
+    // The label `berth images bootstrap` records; base images made before it say "unknown".
+    const label = (await docker('image', 'inspect', '--format', '{{index .Config.Labels "berth.runtime.version"}}', 'berth/node:bookworm')).stdout.trim();
+    const major = Number(/^(\d+)\./.exec(label)?.[1] ?? 18);
+    const asks = String(major === 20 ? 22 : 20);
+    const dir = join(work, 'node-nvmrc');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '.nvmrc'), `${asks}\n`);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'node-nvmrc', private: true, scripts: { start: 'node server.js' } }));
+    writeFileSync(join(dir, 'server.js'), "require('node:http').createServer((q, s) => s.end(`node-nvmrc: ${process.version}\\n`)).listen(process.env.PORT);\n");
+    const r = await server.cli(['deploy', dir]);
+    expect(r.code, r.stdout.slice(-2000) + r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.includes('node: app asks for'));
+    const base = label ? `has ${label} — building with ${label}` : 'berth/node:bookworm does not record its version (berth images bootstrap records it) — building with it';
+    expect(lines.map((l) => l.trim())).toEqual([`node: app asks for ${asks} (.nvmrc); this server's base image ${base}`]);
+    expect((await get(`${PROXY}/`, { host: 'node-nvmrc.localhost' })).body).toContain(`node-nvmrc: v${label || ''}`);
   });
 
   it('runs the generated image as a non-root user', async () => {
@@ -60,6 +81,6 @@ describe('berth generate', () => {
   it('names what it looked for when it cannot tell the stack', async () => {
     const r = await run(process.execPath, [BIN, 'generate', join(ROOT, 'docs')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Berth looked for Dockerfile, berth.yml runtime:, package.json');
+    expect(r.stderr).toContain('Berth looked for Dockerfile, berth.yml runtime:, .static, package.json');
   });
 });

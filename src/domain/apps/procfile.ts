@@ -1,7 +1,10 @@
 // Procfile and Heroku app.json: what processes an app runs and how, so apps written for
 // Heroku or Dokku deploy unchanged. Parsing is pure.
 import { Invalid } from '../../errors.js';
+import type { ProcessCheckSettings } from '../../infra/db/rows.js';
+import { parseHealthchecks, parseJsonc } from './app-json.js';
 import { checkCommand, type HealthCheck } from './manifest.js';
+import { parseCron, type CronJobSpec } from './cron-schedule.js';
 
 /** type -> shell command, e.g. { web: 'node server.js', worker: 'node worker.js' } */
 export type Processes = Record<string, string>;
@@ -45,28 +48,38 @@ export function parseProcfile(text: string): Processes {
 
 export interface AppJson {
   formation: Record<string, number>;
+  /** The first startup check of web, as the deploy's own health check (path and timing). */
   healthcheck?: Partial<HealthCheck>;
+  /** Every `healthchecks` entry (Dokku's): startup ones gate the deploy, liveness/readiness run after it. */
+  checks?: ProcessCheckSettings[];
+  /** Heroku's top-level scripts.predeploy: the release command when the Procfile has none. */
   predeploy?: string;
+  /** Heroku's scripts.postdeploy: once, after the app's first successful deploy. */
   postdeploy?: string;
+  /** Dokku's scripts.dokku.predeploy / postdeploy: every deploy, before the start / after the switch. */
+  dokku?: { predeploy?: string; postdeploy?: string };
+  /** What Berth leaves out of the file, for the build log. */
+  notes?: string[];
   env: Record<string, string>;
+  /** Dokku's `cron`: scheduled jobs, validated here (domain/apps/cron-schedule.ts). */
+  cron?: CronJobSpec[];
 }
 
-/** Reads the parts of Heroku's app.json Berth honours: formation, healthchecks, scripts, env defaults. */
+/**
+ * Reads the parts of Heroku's and Dokku's app.json Berth honours: formation, healthchecks,
+ * scripts, env defaults. Comments and trailing commas are accepted, as Dokku does.
+ */
 export function parseAppJson(text: string): AppJson {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw Invalid(`app.json: cannot be parsed: ${(e as Error).message}`);
-  }
+  const doc = parseJsonc(text, 'app.json');
+  const raw = doc.value;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw Invalid('app.json: expected an object');
   const j = raw as {
     formation?: Record<string, { quantity?: unknown }>;
-    healthchecks?: Record<string, { path?: unknown; attempts?: unknown; timeout?: unknown; wait?: unknown; interval?: unknown }[]>;
-    scripts?: { predeploy?: unknown; postdeploy?: unknown };
+    scripts?: { predeploy?: unknown; postdeploy?: unknown; dokku?: { predeploy?: unknown; postdeploy?: unknown } };
     env?: Record<string, unknown>;
   };
-  const out: AppJson = { formation: {}, env: {} };
+  const { checks, notes } = parseHealthchecks(doc, 'app.json');
+  const out: AppJson = { formation: {}, checks, dokku: {}, notes, env: {} };
   const types = Object.keys(j.formation ?? {});
   if (types.length > MAX_PROCESS_TYPES) throw Invalid(`app.json: formation names ${types.length} process types; an app may declare at most ${MAX_PROCESS_TYPES}`);
   for (const [type, f] of Object.entries(j.formation ?? {})) {
@@ -74,22 +87,22 @@ export function parseAppJson(text: string): AppJson {
     if (!TYPE_RE.test(type) || !Number.isInteger(q) || (q as number) < 0 || (q as number) > 100) throw Invalid(`app.json: formation.${type} needs a quantity from 0 to 100`);
     out.formation[type] = q as number;
   }
-  const web = j.healthchecks?.web?.[0];
-  if (web) {
-    const hc: Partial<HealthCheck> = {};
-    if (typeof web.path === 'string' && web.path.startsWith('/')) hc.path = web.path;
-    if (typeof web.attempts === 'number') hc.attempts = web.attempts;
-    if (typeof web.timeout === 'number') hc.timeoutMs = web.timeout * 1000;
-    if (typeof web.wait === 'number') hc.waitMs = web.wait * 1000;
-    if (typeof web.interval === 'number') hc.intervalMs = web.interval * 1000;
-    out.healthcheck = hc;
-  }
+  // The deploy's own check waits for web to answer on the first startup check's path, with its timing.
+  const web = checks.find((c) => c.process === 'web' && c.type === 'startup' && c.port === undefined);
+  if (web) out.healthcheck = { path: web.path, attempts: web.attempts, timeoutMs: web.timeoutMs, intervalMs: Math.max(web.intervalMs, 250), waitMs: web.initialDelayMs };
   if (typeof j.scripts?.predeploy === 'string') out.predeploy = checkCommand(j.scripts.predeploy, 'app.json: scripts.predeploy');
   if (typeof j.scripts?.postdeploy === 'string') out.postdeploy = checkCommand(j.scripts.postdeploy, 'app.json: scripts.postdeploy');
+  for (const when of ['predeploy', 'postdeploy'] as const) {
+    const command = j.scripts?.dokku?.[when];
+    if (command === undefined) continue;
+    if (typeof command !== 'string' || command.trim() === '') throw Invalid(`app.json line ${doc.lineOf(['scripts', 'dokku', when])}: scripts.dokku.${when} must be a command`);
+    (out.dokku ??= {})[when] = checkCommand(command, `app.json: scripts.dokku.${when}`);
+  }
   for (const [k, v] of Object.entries(j.env ?? {})) {
     const value = typeof v === 'string' ? v : (v as { value?: unknown } | null)?.value;
     if (typeof value === 'string') out.env[k] = value;
   }
+  out.cron = parseCron((raw as { cron?: unknown }).cron);
   return out;
 }
 

@@ -13,6 +13,7 @@ const app = {
   capabilities: [],
   formation: { web: 2 },
   limits: {},
+  cron: [],
 } as unknown as AppRow;
 
 const spec = (over: Partial<ReleaseSpec> = {}): ReleaseSpec => ({ ...specOfApp(app, { web: '' }), ...over });

@@ -24,6 +24,7 @@ export function specOfApp(app: AppRow, processes: Processes): ReleaseSpec {
     limits: app.limits,
     tls: app.tls,
     hsts: app.hsts,
+    cron: app.cron,
   };
 }
 
@@ -34,12 +35,14 @@ export function specOfApp(app: AppRow, processes: Processes): ReleaseSpec {
  * quantities nobody chose with `berth scale`.
  */
 export function specOfSource(app: AppRow, processes: Processes, m: Manifest | null, j: AppJson | undefined): ReleaseSpec {
-  const base = specOfApp(app, processes);
-  if (!m && !j) return base;
+  // Scheduled jobs are app.json's own: an entry (or the file) removed is a job gone.
+  const base = { ...specOfApp(app, processes), cron: j?.cron ?? [] };
+  // app.json's health checks are its own too: a check (or the file) removed is a check gone.
+  if (!m && !j) return { ...base, healthcheck: withChecks(app.healthcheck, undefined) };
   return {
     ...base,
     port: m?.port ?? app.port,
-    healthcheck: m?.healthcheck ?? j?.healthcheck ?? app.healthcheck,
+    healthcheck: withChecks(m?.healthcheck ?? j?.healthcheck ?? app.healthcheck, j?.checks),
     env: { ...(j?.env ?? {}), ...(m?.env ?? {}) },
     domains: m?.domains ?? app.domains,
     capabilities: m ? (m.capabilities ?? []) : app.capabilities,
@@ -49,6 +52,12 @@ export function specOfSource(app: AppRow, processes: Processes, m: Manifest | nu
     tls: m ? (m.tls ?? true) : app.tls,
     hsts: m ? (m.hsts ?? false) : app.hsts,
   };
+}
+
+/** Health check settings with app.json's checks (none: no `checks` key). */
+function withChecks(hc: HealthCheckSettings, checks: HealthCheckSettings['checks']): HealthCheckSettings {
+  const { checks: _, ...rest } = hc;
+  return checks && checks.length > 0 ? { ...rest, checks } : rest;
 }
 
 /** The app as it runs with `spec`: what the containers of a release not yet live are made from. */
@@ -64,7 +73,10 @@ export interface SettingsChange {
   limits?: LimitSettings | null;
 }
 
-const HEALTH_BOUNDS: Record<keyof HealthCheckSettings, [min: number, max: number, unit: string]> = {
+/** The settings a user may change by hand; app.json's `checks` come with the source. */
+type HealthSetting = Exclude<keyof HealthCheckSettings, 'checks'>;
+
+const HEALTH_BOUNDS: Record<HealthSetting, [min: number, max: number, unit: string]> = {
   path: [0, 0, ''],
   timeoutMs: [1, 120_000, 'ms'],
   attempts: [1, 1000, ''],
@@ -76,7 +88,7 @@ const HEALTH_BOUNDS: Record<keyof HealthCheckSettings, [min: number, max: number
 export function checkSettings(c: SettingsChange, max: { memoryMb: number; cpus: number }): void {
   const problems: string[] = [];
   if (c.port !== undefined && c.port !== null && !(Number.isInteger(c.port) && c.port >= 1 && c.port <= 65535)) problems.push('port must be a whole number from 1 to 65535');
-  for (const [k, v] of Object.entries(c.healthcheck ?? {}) as [keyof HealthCheckSettings, unknown][]) {
+  for (const [k, v] of Object.entries(c.healthcheck ?? {}) as [HealthSetting, unknown][]) {
     if (!(k in HEALTH_BOUNDS)) problems.push(`health check has no setting ${k}`);
     else if (k === 'path') {
       if (typeof v !== 'string' || !/^\/[^\s]{0,1023}$/.test(v)) problems.push('health check path must start with / and contain no spaces');
@@ -102,7 +114,7 @@ export function applySettings(spec: ReleaseSpec, c: SettingsChange): ReleaseSpec
   return {
     ...spec,
     ...(c.port !== undefined ? { port: c.port } : {}),
-    ...(c.healthcheck !== undefined ? { healthcheck: c.healthcheck === null ? {} : { ...spec.healthcheck, ...c.healthcheck } } : {}),
+    ...(c.healthcheck !== undefined ? { healthcheck: c.healthcheck === null ? withChecks({}, spec.healthcheck.checks) : { ...spec.healthcheck, ...c.healthcheck } } : {}),
     limits,
   };
 }
@@ -120,7 +132,7 @@ export function checkLimits(limits: LimitSettings, max: { memoryMb: number; cpus
   }
 }
 
-const HEALTH_WORDS: Record<keyof HealthCheckSettings, string> = { path: 'path', timeoutMs: 'timeout', attempts: 'attempts', intervalMs: 'interval', waitMs: 'wait' };
+const HEALTH_WORDS: Record<HealthSetting, string> = { path: 'path', timeoutMs: 'timeout', attempts: 'attempts', intervalMs: 'interval', waitMs: 'wait' };
 
 /**
  * What changed from one release's spec to the next, in a few words each, e.g.
@@ -131,9 +143,11 @@ export function specChanges(prev: ReleaseSpec | null | undefined, next: ReleaseS
   const out: string[] = [];
   const shown = (v: string | number | null | undefined) => (v === null || v === undefined ? 'default' : String(v));
   if (prev.port !== next.port) out.push(`port ${shown(prev.port)}→${shown(next.port)}`);
-  for (const k of Object.keys(HEALTH_WORDS) as (keyof HealthCheckSettings)[]) {
+  for (const k of Object.keys(HEALTH_WORDS) as HealthSetting[]) {
     if (prev.healthcheck[k] !== next.healthcheck[k]) out.push(`health ${HEALTH_WORDS[k]} ${shown(prev.healthcheck[k])}→${shown(next.healthcheck[k])}`);
   }
+  const [checksBefore, checksAfter] = [prev.healthcheck.checks ?? [], next.healthcheck.checks ?? []];
+  if (JSON.stringify(checksBefore) !== JSON.stringify(checksAfter)) out.push(checksBefore.length === checksAfter.length ? 'health checks changed' : `health checks ${checksBefore.length}→${checksAfter.length}`);
   if ((prev.limits.memoryMb ?? null) !== (next.limits.memoryMb ?? null)) out.push(`memory ${shown(prev.limits.memoryMb)}→${shown(next.limits.memoryMb)}${next.limits.memoryMb ? ' MB' : ''}`);
   if ((prev.limits.cpus ?? null) !== (next.limits.cpus ?? null)) out.push(`cpus ${shown(prev.limits.cpus)}→${shown(next.limits.cpus)}`);
   if ((prev.tls ?? true) !== (next.tls ?? true)) out.push(`https ${next.tls === false ? 'off' : 'on'}`);

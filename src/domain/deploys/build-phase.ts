@@ -13,6 +13,7 @@ import { applySettings, checkLimits, specOfApp, specOfSource, type ReleaseSpec }
 import { appFolder, extractUpload, folderFiles, readManifest, readSourceFile, refuseLinks, sourceEntry, writeSourceFile } from '../source/source.js';
 import { detectStack } from '../stacks/detect.js';
 import { loadTemplates } from '../stacks/templates.js';
+import { imageVersionLine } from '../stacks/versions.js';
 import { imageRepo } from './cleanup.js';
 import { uploadPath, type DeploySource } from './deploy-source.js';
 import { admitImage, checkDockerfile, isLocalGitUrl } from './source-policy.js';
@@ -32,6 +33,8 @@ export interface Built {
   spec: ReleaseSpec;
   /** Run once after the first release of the app (app.json scripts.postdeploy). */
   postdeploy?: string;
+  /** app.json scripts.dokku: predeploy runs before the release's containers start, postdeploy after every switch. */
+  dokku?: { predeploy?: string; postdeploy?: string };
 }
 
 /** Builds (or reuses) the deployment's image; throws a BerthError saying why when it cannot. */
@@ -88,6 +91,7 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
   if (manifest?.limits) checkLimits(manifest.limits, { memoryMb: deps.config.maxMemoryMb, cpus: deps.config.maxCpus }, 'berth.yml: limits');
   if (manifest?.name && manifest.name !== app.name) log(`       note: berth.yml names app ${manifest.name}; deploying it as ${app.name}`);
   if (manifest || appJson) log(`       read settings from ${[manifest ? 'berth.yml' : '', appJson ? 'app.json' : ''].filter(Boolean).join(' and ')}`);
+  for (const n of appJson?.notes ?? []) log(`       note: ${n}`);
   if (Object.keys(processes).length > 1 || processes.web !== '') log(`       processes: ${Object.keys(processes).join(', ')}`);
   // No Dockerfile: detect the stack and generate one from templates/ (berth generate shows it).
   const plan = detectStack(folderFiles(dir), loadTemplates(), {
@@ -103,6 +107,9 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
     log(`-----> detected ${plan.label}: generated a Dockerfile (see it with \`berth generate\`)`);
   }
   for (const n of plan.notes) log(`       note: ${n}`);
+  // One line when the base image's runtime is not the version the app asks for; the build goes on.
+  const versionLine = plan.version && (await imageVersionLine(deps.images, plan.version.ask, plan.version.image));
+  if (versionLine) log(`       ${versionLine}`);
   // The builder reads .dockerignore itself, following links: refuse one here.
   refuseLinks(dir, '.dockerignore');
 
@@ -112,7 +119,7 @@ export async function buildPhase(deps: Deps, p: BuildParams, workDir: string, lo
   // Every image the Dockerfile makes the builder read must be one this deploy may use (another
   // owner's is refused; a registry's is pulled now): the shared engine builds with pull off.
   if (!p.source.localSources) await checkDockerfile(deps, app.owner, dir, buildArgs, log);
-  const built = { spec, ...(appJson?.postdeploy ? { postdeploy: appJson.postdeploy } : {}) };
+  const built = { spec, ...(appJson?.postdeploy ? { postdeploy: appJson.postdeploy } : {}), ...(appJson?.dokku ? { dokku: appJson.dokku } : {}) };
   // Same source, same build arguments and same base images build the same image: reuse it.
   const baseIds = await Promise.all(Object.values(buildArgs).map(async (ref) => (await deps.images.image(ref))?.id ?? 'none'));
   const digest = createHash('sha256').update([sourceId, manifest?.root ?? '', plan.dockerfile ?? '', JSON.stringify(buildArgs), ...baseIds].join('\0')).digest('hex');

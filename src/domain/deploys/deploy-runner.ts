@@ -20,6 +20,7 @@ import { uploadPath, type DeploySource } from './deploy-source.js';
 import { logKey } from '../log-keys.js';
 import { transitionBuild, transitionDeployment } from './states.js';
 import { pauseForTests } from './test-pause.js';
+import { runStartupChecks } from '../health/startup-checks.js';
 
 export interface RunDeployParams {
   appId: number;
@@ -72,7 +73,10 @@ async function releasePhase(
   transitionDeployment(deps.db, p.deploymentId, 'starting', { image, port, processes, spec });
   const ctx: ProcessContext = { app, deploymentId: p.deploymentId, image, port, env: { ...spec.env, ...config }, processes };
 
-  // The release command (Procfile release:, app.json predeploy) runs once, before anything switches.
+  // Dokku's scripts.dokku.predeploy, then the release command (Procfile release:, app.json
+  // scripts.predeploy): each once, in a new container of this image, before anything starts.
+  // Unlike Dokku, what predeploy writes is not committed to the image (Berth's images are built once).
+  if (built.dokku?.predeploy) await runOnce(deps, ctx, 'predeploy', built.dokku.predeploy, log);
   if (processes.release) await runOnce(deps, ctx, 'release', processes.release, log);
   await pauseForTests('release', log);
 
@@ -91,6 +95,8 @@ async function releasePhase(
     await pauseForTests('start', log);
   }
   await checkInstances(deps, ctx, started, resolveHealthCheck(app.healthcheck), log);
+  // app.json's startup checks (content, port, every process type), after Berth's own waited for the app to answer.
+  await runStartupChecks(deps, { appName: app.name, port, containers: started, checks: app.healthcheck.checks ?? [] }, log);
   await pauseForTests('check', log);
 
   // Switch: route to the new web containers first (atomic in Caddy), then record it all, then
@@ -126,9 +132,14 @@ async function releasePhase(
   // The database now says what the proxy does: later syncs need no pin.
   await pauseForTests('commit', log);
   log(`-----> release v${release!.version} is live (deploy #${p.deploymentId})`);
-  // app.json's postdeploy runs once, after the app's first release; the release is live either way.
-  if (built.postdeploy && release!.version === 1) {
-    await runOnce(deps, ctx, 'postdeploy', built.postdeploy, log).catch((e: unknown) => log(` !     ${messageOf(e)}`));
+  // Heroku's scripts.postdeploy runs once, after the app's first release; Dokku's
+  // scripts.dokku.postdeploy after every deploy's switch. The release is live either way.
+  const after = [...(built.postdeploy && release!.version === 1 ? [built.postdeploy] : []), ...(built.dokku?.postdeploy ? [built.dokku.postdeploy] : [])];
+  for (const command of after) {
+    await runOnce(deps, ctx, 'postdeploy', command, log).catch((e: unknown) => {
+      log(` !     ${messageOf(e)} (release v${release!.version} is live)`);
+      deps.db.events.add({ appId: app.id, subject: `deployment:${p.deploymentId}`, kind: 'deploy.postdeploy-failed', message: `postdeploy of v${release!.version} failed: ${messageOf(e)}` });
+    });
   }
   // The user's wait ends here; the old release drains and stops while the job still holds the app.
   deps.logs.close(logKey(p.deploymentId));

@@ -69,3 +69,49 @@ export async function probe(target: ProbeTarget, hc: HealthCheck, onAttempt: (ms
   }
   return { ok: false, attempts: hc.attempts, error, fatal: false };
 }
+
+/** One probe of an app.json check: where, and what the answer must hold. */
+export interface CheckRequest {
+  url: string;
+  timeoutMs: number;
+  /** The Host header, as the proxy would send it. */
+  host?: string;
+  /** A string the body must contain (Dokku's `content`). */
+  content?: string;
+  /** Ends the request at once (Berth shutting down). */
+  signal?: AbortSignal;
+}
+
+export type CheckOutcome = { ok: true } | { ok: false; error: string; refused: boolean };
+
+/** Bodies are read up to this much for `content`: a health endpoint's answer is small. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** One GET: healthy when it answers below 400 and its body holds `content`; never throws. */
+export function checkOnce(r: CheckRequest): Promise<CheckOutcome> {
+  return new Promise((resolve) => {
+    const done = (o: CheckOutcome) => {
+      resolve(o);
+      req.destroy();
+    };
+    const req = request(r.url, { method: 'GET', timeout: r.timeoutMs, signal: r.signal, headers: { 'User-Agent': 'berth-health', ...(r.host ? { Host: r.host } : {}) } }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 400) return done({ ok: false, error: `answered ${status}`, refused: false });
+      if (r.content === undefined) return done({ ok: true });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (b: Buffer) => {
+        if (size < MAX_BODY_BYTES) chunks.push(b);
+        size += b.length;
+      });
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8');
+        done(body.includes(r.content!) ? { ok: true } : { ok: false, error: `body does not contain ${JSON.stringify(r.content)}`, refused: false });
+      });
+      res.on('error', (e) => done({ ok: false, error: e.message, refused: false }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${r.timeoutMs} ms`)));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ ok: false, error: e.code === 'ECONNREFUSED' ? 'connection refused' : e.message, refused: e.code === 'ECONNREFUSED' }));
+    req.end();
+  });
+}

@@ -1,23 +1,28 @@
 // `berth images bootstrap`: Berth's runtime base images built from a Debian mirror, for hosts
 // that cannot pull from Docker Hub. debootstrap -> docker import gives the base; the small
 // Dockerfiles in images/ add Node.js, Python 3, Go or a static file server. Each image carries
-// a hash of its recipe, so a second run with nothing changed only inspects images.
-import { createHash } from 'node:crypto';
+// a hash of its recipe, so a second run with nothing changed only inspects images, and the
+// version of its runtime (asked of the image once, here), which builds compare with what an
+// app asks for (stacks/versions.ts) without starting anything.
+import { createHash, randomBytes } from 'node:crypto';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BaseImages } from '../../config.js';
 import { Failed, Invalid, messageOf } from '../../errors.js';
 import { chrootRun, debootstrap, tarStream } from '../../infra/debootstrap/debootstrap.js';
-import type { ImageStore } from '../ports.js';
+import type { ImageStore, Scheduler } from '../ports.js';
+import { parseProbeOutput, RUNTIME_VERSION_LABEL, VERSION_PROBES, type VersionedRuntime } from '../stacks/versions.js';
 
 /** What building base images needs of the engine. */
 export interface BootstrapEngine {
   ping(): Promise<void>;
   images: ImageStore;
+  /** Runs `node --version` and the like in a throwaway container of a fresh image. */
+  containers: Pick<Scheduler, 'runOnce'>;
 }
 
 export const IMAGE_KINDS = ['base', 'node', 'python', 'go', 'static'] as const;
@@ -115,6 +120,8 @@ export async function bootstrapImages(docker: BootstrapEngine, p: BootstrapParam
     const recipe = sha(kind, RECIPE_VERSION, baseId, ...(await readdir(dir)).sort().map((f) => `${f}:${readFileSync(join(dir, f), 'utf8')}`));
     const have = await docker.images.image(ref);
     if (!p.force && have?.labels[RECIPE_LABEL] === recipe) {
+      // Made before Berth recorded runtime versions: record it now, without a rebuild.
+      if (kind !== 'static' && !have.labels[RUNTIME_VERSION_LABEL]) await labelVersion(docker, ref, kind, p.log);
       cached.push(ref);
       continue;
     }
@@ -126,9 +133,37 @@ export async function bootstrapImages(docker: BootstrapEngine, p: BootstrapParam
       buildArgs: { BASE: p.images.base },
       onLog: (l) => p.log(`       ${l}`),
     });
+    if (kind !== 'static') await labelVersion(docker, ref, kind, p.log);
     built.push(ref);
   }
   return { built, cached };
+}
+
+/**
+ * Asks the image for its runtime's version and tags it again with one more layer holding only
+ * that label (a build cannot label itself with what it installed). A probe that fails leaves
+ * the image unlabelled — builds then say the version is unknown — rather than failing the run.
+ */
+export async function labelVersion(docker: BootstrapEngine, ref: string, kind: VersionedRuntime, log: (l: string) => void): Promise<void> {
+  let out = '';
+  const code = await docker.containers.runOnce(
+    { name: `berth-probe-${kind}-${randomBytes(4).toString('hex')}`, image: ref, env: {}, labels: {}, network: 'none', memoryMb: 256, cpus: 1, pidsLimit: 64, cmd: VERSION_PROBES[kind] },
+    (l) => (out += `${l}\n`),
+    60_000,
+  );
+  const version = code === 0 ? parseProbeOutput(kind, out) : null;
+  if (!version) {
+    log(`       note: could not read the ${kind} version of ${ref} (${VERSION_PROBES[kind].join(' ')} exited ${code}: ${out.trim().slice(0, 200)}); builds will call it unknown`);
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'berth-label-'));
+  try {
+    await writeFile(join(dir, 'Dockerfile'), `FROM ${ref}\n`);
+    await docker.images.build({ contextDir: dir, tag: ref, labels: { [RUNTIME_VERSION_LABEL]: version }, onLog: () => undefined });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  log(`-----> ${ref} has ${kind} ${version}`);
 }
 
 async function buildBase(docker: BootstrapEngine, p: BootstrapParams & { mirror: string; ca: string; recipe: string }): Promise<void> {

@@ -179,12 +179,13 @@ export async function ps(deps: Deps, appName: string): Promise<PsRow[]> {
  * Checks a one-off command can run (the app has a running release, the command is sane, the
  * owner has a one-off run to spare) and returns the release to run it in; runCommand runs it.
  */
-export async function oneOffContext(deps: Deps, appName: string, argv: string[]): Promise<ProcessContext> {
+export async function oneOffContext(deps: Deps, appName: string, argv: string[], opts: { event?: boolean } = {}): Promise<ProcessContext> {
   const app = getApp(deps, appName);
   if (argv.length === 0 || argv.some((a) => a.includes('\0'))) throw Invalid('give the command to run, e.g. berth run shop -- python3 manage.py migrate');
   const d = app.currentDeploymentId !== null ? deps.db.deployments.get(app.currentDeploymentId) : undefined;
   if (!d || d.status !== 'running' || !d.image || !d.port) throw Invalid(`${app.name} has no running release to run commands in`, { hint: `deploy it first: berth deploy --app ${app.name}` });
   await checkRunQuota(deps, app.owner);
-  deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.run', message: `one-off command: ${argv[0]}` });
+  // A scheduled job keeps its own record (cron_runs) instead: one event a minute would bury the rest.
+  if (opts.event !== false) deps.db.events.add({ appId: app.id, subject: `app:${app.id}`, kind: 'app.run', message: `one-off command: ${argv[0]}` });
   return { app, deploymentId: d.id, image: d.image, port: d.port, env: { ...app.env, ...readConfig(deps, app.id) }, processes: d.processes };
 }

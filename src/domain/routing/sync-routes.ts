@@ -4,9 +4,10 @@ import { appHosts, appPathPrefix } from '../apps/urls.js';
 import { LABELS, type Deps } from '../context.js';
 import type { RoutedApp } from '../ports.js';
 
-/** Upstreams (ip:port) of a deployment's web containers that are running now. */
+/** Upstreams (ip:port) of a deployment's web containers that are running now (and not failing an app.json readiness check). */
 export async function upstreamsOf(deps: Deps, containerIds: string[], port: number): Promise<string[]> {
-  const infos = await Promise.all(containerIds.map((id) => deps.scheduler.inspect(id)));
+  const unready = deps.unreadyContainers?.();
+  const infos = await Promise.all(containerIds.filter((id) => !unready?.has(id)).map((id) => deps.scheduler.inspect(id)));
   return infos
     .filter((i) => i && i.state === 'running' && i.ip && (i.labels[LABELS.process] ?? 'web') === 'web')
     .map((i) => `${i!.ip}:${port}`);

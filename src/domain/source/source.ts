@@ -2,7 +2,7 @@
 // what the source says about itself (its manifest, whether it has a Dockerfile).
 // A source is the tenant's: Berth reads and writes its files without following symbolic links
 // (a link named Procfile or Dockerfile could point anywhere on the host, and Berth runs as root).
-import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readSync, realpathSync, writeSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, writeSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -203,6 +203,7 @@ export function folderFiles(dir: string): SourceFiles {
   return {
     read: (rel) => (isFile(rel) ? readSourceFile(dir, rel) : null),
     has: isFile,
+    list: () => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isFile() ? [e.name] : [])),
   };
 }
 

@@ -5,7 +5,7 @@ import { loadTemplates } from './templates.js';
 const templates = loadTemplates();
 const images = { base: 'berth/base:bookworm', node: 'berth/node:bookworm', python: 'berth/python:bookworm', go: 'berth/go:bookworm', static: 'berth/static:bookworm' };
 const opts: DetectOptions = { images, port: 8080 };
-const files = (map: Record<string, string>): SourceFiles => ({ read: (p) => map[p] ?? null, has: (p) => p in map });
+const files = (map: Record<string, string>): SourceFiles => ({ read: (p) => map[p] ?? null, has: (p) => p in map, list: () => Object.keys(map).filter((p) => !p.includes('/')) });
 const detect = (map: Record<string, string>, o: Partial<DetectOptions> = {}) => detectStack(files(map), templates, { ...opts, ...o });
 
 describe('detectStack: the order', () => {
@@ -30,7 +30,7 @@ describe('detectStack: the order', () => {
   });
 
   it('fails before any build, listing what it looked for', () => {
-    expect(() => detect({ 'README.md': '# hi' })).toThrow(/no known stack \(Berth looked for Dockerfile, berth\.yml runtime:, package\.json, requirements\.txt, pyproject\.toml, a Procfile running python, go\.mod, index\.html\)/);
+    expect(() => detect({ 'README.md': '# hi' })).toThrow(/no known stack \(Berth looked for Dockerfile, berth\.yml runtime:, \.static, package\.json, requirements\.txt, pyproject\.toml, a Procfile running python, go\.mod, \.go files of package main, index\.html\)/);
   });
 });
 
@@ -82,10 +82,18 @@ describe('detectStack: Node.js', () => {
     expect(() => detect({ 'package.json': '{"name":"x"}' })).toThrow(/no start command for this Node\.js app: Berth looked for .*scripts\.start and main in package\.json/);
   });
 
-  it('follows engines.node when the image name asks for it, and notes it otherwise', () => {
+  it('follows engines.node when the image name asks for it, and otherwise hands the ask on to compare with the image', () => {
     const pkg = '{"main":"a.js","engines":{"node":">=20"}}';
-    expect(detect({ 'package.json': pkg }, { images: { ...images, node: 'node:{node}-slim' } }).dockerfile).toContain('ARG BERTH_IMAGE_NODE=node:20-slim');
-    expect(detect({ 'package.json': pkg }).notes[0]).toMatch(/engines\.node is ">=20"/);
+    const followed = detect({ 'package.json': pkg }, { images: { ...images, node: 'node:{node}-slim' } });
+    expect(followed.dockerfile).toContain('ARG BERTH_IMAGE_NODE=node:20-slim');
+    expect(followed.version).toBeUndefined();
+    const plain = detect({ 'package.json': pkg });
+    expect(plain.notes).toEqual([]);
+    expect(plain.version).toMatchObject({ ask: { runtime: 'node', asks: '>=20', source: 'package.json engines.node' }, image: 'berth/node:bookworm' });
+  });
+
+  it('follows .nvmrc when the image name asks for it', () => {
+    expect(detect({ 'package.json': '{"main":"a.js"}', '.nvmrc': 'v20.11.1\n' }, { images: { ...images, node: 'node:{node}-slim' } }).dockerfile).toContain('ARG BERTH_IMAGE_NODE=node:20-slim');
   });
 
   it('refuses a package.json that is not JSON', () => {
@@ -106,6 +114,50 @@ describe('detectStack: Python, Go, static', () => {
     expect(d).toContain('COPY go.mod go.sum ./');
     expect(d).toContain('COPY --from=build /out/app /usr/local/bin/app');
     expect(d).toContain('ARG BERTH_IMAGE_BASE=berth/base:bookworm');
+  });
+
+  it('builds a Go app without go.mod: go mod init in the build, no download step', () => {
+    const p = detect({ 'main.go': 'package main\n\nimport (\n\t"fmt"\n\t"net/http"\n)\n' });
+    expect(p.stack).toBe('go');
+    expect(p.dockerfile).toContain('WORKDIR /src\nCOPY . .\nRUN go mod init app\nRUN CGO_ENABLED=0 go build');
+    expect(p.dockerfile).not.toContain('go mod download');
+    expect(p.notes).toEqual(['no go.mod: building as module "app" (go mod init), standard library only']);
+  });
+
+  it('keeps a Go app with go.mod as it was: manifests copied and downloaded first, no go mod init', () => {
+    const d = detect({ 'go.mod': 'module x\n\ngo 1.19\n', 'main.go': 'package main' }).dockerfile!;
+    expect(d).toContain('WORKDIR /src\nCOPY go.mod ./\nRUN go mod download\nCOPY . .\nRUN CGO_ENABLED=0');
+    expect(d).not.toContain('RUN go mod init');
+  });
+
+  it.each([
+    [{ 'server.go': '// Package main serves.\npackage main\n', 'util.go': 'package main' }, 'go'],
+    [{ 'main.go': '/* a tool */\npackage main\n', 'main_test.go': 'package main' }, 'go'],
+    [{ 'lib.go': 'package lib\n', 'index.html': '' }, 'static'],
+    [{ 'main_test.go': 'package main' }, undefined],
+  ])('tells a Go app without go.mod by `package main` at the root: %j', (map, stack) => {
+    if (stack) expect(detect(map).stack).toBe(stack);
+    else expect(() => detect(map)).toThrow(/no known stack/);
+  });
+
+  it('refuses a Go app without go.mod that imports a module, saying what to commit', () => {
+    const src = 'package main\n\nimport (\n\t"fmt"\n\t// "example.com/old"\n\tr "github.com/go-chi/chi/v5"\n)\n';
+    expect(() => detect({ 'main.go': src })).toThrow(/main\.go imports github\.com\/go-chi\/chi\/v5, but the app has no go\.mod/);
+    expect(() => detect({ 'main.go': 'package main\nimport "golang.org/x/net/html"\n' })).toThrow(/imports golang\.org\/x\/net\/html/);
+  });
+
+  it('serves a site marked by .static (Dokku) as static, whatever else is there', () => {
+    const others: Record<string, string>[] = [{ 'package.json': '{"main":"a.js"}' }, { 'requirements.txt': '', 'app.py': '' }, { 'main.go': 'package main' }, {}];
+    for (const other of others) {
+      const p = detect({ '.static': '', ...other });
+      expect(p.stack).toBe('static');
+      expect(p.dockerfile).toContain('COPY --chown=app . /srv/www');
+    }
+  });
+
+  it('lets a Dockerfile and berth.yml runtime: win over .static', () => {
+    expect(detect({ '.static': '', Dockerfile: 'FROM x' }).stack).toBe('dockerfile');
+    expect(detect({ '.static': '', 'app.py': '' }, { runtime: 'python' }).stack).toBe('python');
   });
 
   it('serves a static site from the static image', () => {

@@ -1,22 +1,20 @@
 // Stack detection for sources without a Dockerfile, in this order: a Dockerfile is used as it
-// is; else berth.yml `runtime:` decides; else package.json -> Node.js; requirements.txt,
-// pyproject.toml or a Python Procfile -> Python; go.mod -> Go; index.html -> a static site.
+// is; else berth.yml `runtime:` decides; else a `.static` file (Dokku's marker) -> a static site;
+// else package.json -> Node.js; requirements.txt, pyproject.toml or a Python Procfile -> Python;
+// go.mod, or `package main` in .go files at the root -> Go; index.html -> a static site.
 // The result is a Dockerfile rendered from the templates in templates/. Pure: it reads files
 // through `SourceFiles` and never touches Docker.
 import { Failed, Invalid } from '../../errors.js';
 import { checkCommand } from '../apps/manifest.js';
 import { parseProcfile } from '../apps/procfile.js';
 import { startArgv } from '../apps/start-command.js';
+import type { SourceFiles } from './source-files.js';
+import { versionAsk, type VersionAsk } from './versions.js';
 
 export type Runtime = 'node' | 'python' | 'go' | 'static';
 export type Stack = 'dockerfile' | Runtime;
 
-export interface SourceFiles {
-  /** The text of a file relative to the app root, or null when there is none. */
-  read(path: string): string | null;
-  /** Whether the file is there, without reading it (lock files can be large). */
-  has(path: string): boolean;
-}
+export type { SourceFiles } from './source-files.js';
 
 export interface StackImages {
   base: string;
@@ -43,18 +41,22 @@ export interface StackPlan {
   label: string;
   /** The Dockerfile to build with; absent for `dockerfile` (the source's own). */
   dockerfile?: string;
-  /** Things the user should know (two lock files, an engines range Berth cannot honour). */
+  /** Things the user should know (two lock files, a Go module made up for the build). */
   notes: string[];
+  /** The runtime version the app asks for and the image it is built with, to compare (versions.ts). */
+  version?: { ask: VersionAsk; image: string };
 }
 
-export const LOOKED_FOR = 'Dockerfile, berth.yml runtime:, package.json, requirements.txt, pyproject.toml, a Procfile running python, go.mod, index.html';
+export const LOOKED_FOR = 'Dockerfile, berth.yml runtime:, .static, package.json, requirements.txt, pyproject.toml, a Procfile running python, go.mod, .go files of package main, index.html';
 
 export type Templates = Record<'node' | 'python' | 'go' | 'static', string>;
 
 /** A CMD in exec form that runs a shell command with exec, so the app gets signals. */
 const shellCmd = (cmd: string) => JSON.stringify(startArgv(cmd));
 
-function render(template: string, values: Record<string, string>): string {
+/** Fills the {{PLACEHOLDERS}}; with dropEmpty, a line that is only a placeholder left empty goes. */
+function render(template: string, values: Record<string, string>, dropEmpty = false): string {
+  if (dropEmpty) template = template.replace(/^\{\{([A-Z_]+)\}\}\n/gm, (m, key: string) => (values[key] === '' ? '' : m));
   return template.replace(/\{\{([A-Z_]+)\}\}/g, (_m, key: string) => {
     if (!(key in values)) throw new Error(`template placeholder {{${key}}} has no value`);
     return values[key]!;
@@ -71,7 +73,8 @@ function procfileWeb(files: SourceFiles): string | undefined {
 /** Decides the stack and renders its Dockerfile; throws Failed listing what was looked for. */
 export function detectStack(files: SourceFiles, templates: Templates, o: DetectOptions): StackPlan {
   if (files.has('Dockerfile')) return { stack: 'dockerfile', label: 'Dockerfile', notes: [] };
-  const runtime = o.runtime ?? guessRuntime(files);
+  // `.static` is Dokku's marker (its nginx buildpack): serve the files at the root, whatever else is there.
+  const runtime = o.runtime ?? (files.has('.static') ? 'static' : guessRuntime(files));
   if (!runtime) {
     throw Failed(`cannot tell how to build this app: no Dockerfile, and no known stack (Berth looked for ${LOOKED_FOR})`, {
       hint: 'add a Dockerfile, or set runtime: node|python|go|static in berth.yml',
@@ -94,7 +97,7 @@ function guessRuntime(files: SourceFiles): Runtime | undefined {
   if (files.has('requirements.txt') || files.has('pyproject.toml')) return 'python';
   const web = files.has('Procfile') ? procfileWeb(files) : undefined;
   if (web && /(^|\s|\/)(python3?|gunicorn|uvicorn|flask|django-admin|hypercorn|waitress-serve)(\s|$)/.test(web)) return 'python';
-  if (files.has('go.mod')) return 'go';
+  if (files.has('go.mod') || goMainFile(files)) return 'go';
   if (files.has('index.html')) return 'static';
   return undefined;
 }
@@ -141,16 +144,16 @@ function node(files: SourceFiles, template: string, o: DetectOptions): StackPlan
   }
 
   let image = o.images.node;
-  const engines = pkg.engines?.node;
-  if (engines) {
-    const major = /(\d+)/.exec(engines)?.[1];
-    if (image.includes('{node}') && major) image = image.replace('{node}', major);
-    else notes.push(`engines.node is ${JSON.stringify(engines)}; the Node.js image is ${image} (set BERTH_IMAGE_NODE, e.g. node:{node}-slim, to follow engines.node)`);
-  }
+  const ask = versionAsk(files, 'node', typeof pkg.engines?.node === 'string' ? pkg.engines.node : undefined);
+  // An image name with {node} (BERTH_IMAGE_NODE=node:{node}-slim) follows the major the app asks for.
+  const major = ask && /(\d+)/.exec(ask.range ?? ask.asks)?.[1];
+  const followed = image.includes('{node}') && major;
+  if (followed) image = image.replace('{node}', major);
   return {
     stack: 'node',
     label: `Node.js (${pm})`,
     notes,
+    ...(ask && !followed ? { version: { ask, image } } : {}),
     dockerfile: render(template, {
       PM: pm,
       IMAGE: image,
@@ -194,21 +197,65 @@ function python(files: SourceFiles, template: string, o: DetectOptions): StackPl
     START: shellCmd(start),
   });
   if (hasPyproject && requirements.length === 0) dockerfile = dockerfile.replace('COPY --chown=app . .\n', 'COPY --chown=app . .\nRUN pip install --no-cache-dir --no-build-isolation .\n');
-  return { stack: 'python', label: 'Python', notes, dockerfile };
+  const ask = versionAsk(files, 'python');
+  return { stack: 'python', label: 'Python', notes, dockerfile, ...(ask ? { version: { ask, image: o.images.python } } : {}) };
 }
 
 function go(files: SourceFiles, template: string, o: DetectOptions): StackPlan {
-  const manifests = ['go.mod', ...(files.has('go.sum') ? ['go.sum'] : [])];
+  const hasMod = files.has('go.mod');
+  const notes: string[] = [];
+  if (!hasMod) {
+    // Without go.mod the build makes one up (`go mod init`), which is enough for the standard
+    // library; a third-party import would need a download the build cannot do: say so now.
+    const main = goMainFile(files);
+    const foreign = main ? goImports(files.read(main) ?? '').find((i) => i.split('/')[0]!.includes('.')) : undefined;
+    if (foreign) {
+      throw Failed(`${main} imports ${foreign}, but the app has no go.mod: without one Berth builds Go apps that use the standard library only`, {
+        hint: 'run `go mod init <name> && go mod tidy` and commit go.mod and go.sum',
+      });
+    }
+    notes.push('no go.mod: building as module "app" (go mod init), standard library only');
+  }
+  const manifests = hasMod ? ['go.mod', ...(files.has('go.sum') ? ['go.sum'] : [])] : [];
+  const ask = hasMod ? versionAsk(files, 'go') : undefined;
   return {
     stack: 'go',
     label: 'Go',
-    notes: [],
+    notes,
+    ...(ask ? { version: { ask, image: o.images.go } } : {}),
     dockerfile: render(template, {
       IMAGE: o.images.go,
       RUNTIME_IMAGE: o.images.base,
       PORT: String(o.port),
       COPY_MANIFESTS: copyLine(manifests, false),
+      DOWNLOAD: hasMod ? 'RUN go mod download' : '',
+      MOD_INIT: hasMod ? '' : 'RUN go mod init app',
       START: o.start ? shellCmd(o.start) : JSON.stringify(['app']),
-    }),
+    }, true),
   };
+}
+
+/**
+ * The .go file at the root that says `package main` (main.go first), when there is no go.mod.
+ * Go keeps one package per folder, so one file tells for all of them.
+ */
+function goMainFile(files: SourceFiles): string | undefined {
+  const sources = files
+    .list()
+    .filter((f) => f.endsWith('.go') && !f.endsWith('_test.go'))
+    .sort((a, b) => (a === 'main.go' ? -1 : b === 'main.go' ? 1 : a.localeCompare(b)));
+  const first = sources[0];
+  return first && /^package\s+main\b/m.test(stripGoComments(files.read(first) ?? '')) ? first : undefined;
+}
+
+const stripGoComments = (src: string) => src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+
+/** The import paths of a Go file (single and grouped imports). */
+function goImports(src: string): string[] {
+  const code = stripGoComments(src);
+  const paths: string[] = [];
+  for (const m of code.matchAll(/^import\s*(?:\(([^)]*)\)|([^\n]*))/gm)) {
+    for (const q of (m[1] ?? m[2] ?? '').matchAll(/"([^"]+)"|`([^`]+)`/g)) paths.push(q[1] ?? q[2]!);
+  }
+  return paths;
 }

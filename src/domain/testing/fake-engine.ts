@@ -178,6 +178,13 @@ export class FakeEngine implements Scheduler, ImageStore, LogStreams, Networks {
     this.calls.push(`start ${id}`);
   }
 
+  async restart(id: string, _timeoutSec = 10): Promise<void> {
+    const c = this.mustGet(id);
+    c.state = 'running';
+    c.exitCode = 0;
+    this.calls.push(`restart ${id}`);
+  }
+
   async remove(id: string, _timeoutSec = 10): Promise<void> {
     if (!this.containers.delete(id)) return;
     this.calls.push(`remove ${id}`);

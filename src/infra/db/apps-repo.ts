@@ -1,6 +1,6 @@
 // The apps table.
 import type Database from 'better-sqlite3';
-import type { AppRow, HealthCheckSettings, LimitSettings } from './rows.js';
+import type { AppRow, CronJobSpec, HealthCheckSettings, LimitSettings } from './rows.js';
 import { now } from './time.js';
 
 interface Raw {
@@ -24,6 +24,7 @@ interface Raw {
   expires_at: string | null;
   promote_to_app_id: number | null;
   fork_config: number;
+  cron: string;
   current_deployment_id: number | null;
   created_at: string;
   updated_at: string;
@@ -50,6 +51,7 @@ const toRow = (r: Raw): AppRow => ({
   expiresAt: r.expires_at,
   promoteToAppId: r.promote_to_app_id,
   forkConfig: r.fork_config === 1,
+  cron: JSON.parse(r.cron) as CronJobSpec[],
   currentDeploymentId: r.current_deployment_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -64,7 +66,7 @@ export interface NewApp {
   domains?: string[];
 }
 
-export type AppSettings = Partial<Pick<AppRow, 'port' | 'healthcheck' | 'env' | 'domains' | 'capabilities' | 'limits' | 'tls' | 'hsts'>>;
+export type AppSettings = Partial<Pick<AppRow, 'port' | 'healthcheck' | 'env' | 'domains' | 'capabilities' | 'limits' | 'tls' | 'hsts' | 'cron'>>;
 
 export class AppsRepo {
   constructor(private readonly db: Database.Database) {}
@@ -115,6 +117,8 @@ export class AppsRepo {
         now(),
         id,
       );
+    // Scheduled jobs change only when a release says which (a spec from before them says nothing).
+    if (s.cron !== undefined) this.db.prepare('UPDATE apps SET cron = ? WHERE id = ?').run(JSON.stringify(s.cron), id);
   }
 
   /** Git and pipeline settings: the deploy branch, the sealed webhook secret, the promotion target. */

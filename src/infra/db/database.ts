@@ -15,6 +15,7 @@ import { AuditRepo } from './audit-repo.js';
 import { OwnersRepo } from './owners-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { MetricsRepo } from './metrics-repo.js';
+import { CronRepo } from './cron-repo.js';
 
 export interface Db {
   apps: AppsRepo;
@@ -28,6 +29,7 @@ export interface Db {
   owners: OwnersRepo;
   sessions: SessionsRepo;
   metrics: MetricsRepo;
+  cron: CronRepo;
   /** Runs fn in one transaction: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
   getMeta(key: string): string | undefined;
@@ -63,6 +65,7 @@ export function openDb(dataDir: string): Db {
     owners: new OwnersRepo(sqlite),
     sessions: new SessionsRepo(sqlite),
     metrics: new MetricsRepo(sqlite),
+    cron: new CronRepo(sqlite),
     tx: <T>(fn: () => T): T => sqlite.transaction(fn)(),
     getMeta: (key) => getMeta.get(key)?.value,
     setMeta: (key, value) => void setMeta.run(key, value),

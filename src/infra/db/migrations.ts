@@ -322,4 +322,29 @@ export const MIGRATIONS: readonly string[] = [
     COALESCE(json_extract(spec, '$.formation'), '{}'))))
   WHERE spec IS NOT NULL AND json_valid(spec);
   `,
+  // 18: scheduled jobs (app.json `cron`): the live release's jobs on the app; per job, the time
+  // up to which its due times were handled (a restart runs a missed one once, not once per
+  // miss); its runs with exit code and output tail (the last 20 are kept per job)
+  `
+  ALTER TABLE apps ADD COLUMN cron TEXT NOT NULL DEFAULT '[]';
+  CREATE TABLE cron_state (
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    job_id TEXT NOT NULL,
+    handled_through TEXT NOT NULL,
+    PRIMARY KEY (app_id, job_id)
+  );
+  CREATE TABLE cron_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    job_id TEXT NOT NULL,
+    trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'manual')),
+    status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted')),
+    exit_code INTEGER,
+    error TEXT,
+    output TEXT NOT NULL DEFAULT '',
+    started_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE INDEX cron_runs_job ON cron_runs(app_id, job_id, id);
+  `,
 ];

@@ -11,6 +11,28 @@ export interface HealthCheckSettings {
   attempts?: number;
   intervalMs?: number;
   waitMs?: number;
+  /** app.json `healthchecks` (Dokku's): every check of every process type; absent: none. */
+  checks?: ProcessCheckSettings[];
+}
+
+/** One app.json health check, as parsed (domain/apps/procfile.ts parseAppJson); times in ms. */
+export interface ProcessCheckSettings {
+  /** The process type whose containers it probes (the key it is listed under). */
+  process: string;
+  /** startup: gates the deploy; liveness: restarts a container failing it; readiness: takes a web container out of the proxy. */
+  type: 'startup' | 'liveness' | 'readiness';
+  name: string;
+  description?: string;
+  path: string;
+  /** A string the response body must contain. */
+  content?: string;
+  initialDelayMs: number;
+  /** Between attempts (Dokku's `wait`). */
+  intervalMs: number;
+  timeoutMs: number;
+  attempts: number;
+  /** The container port probed; absent: $PORT. */
+  port?: number;
 }
 
 /** Per-container resource limits; null or absent: the server's default (BERTH_DEFAULT_MEMORY_MB, BERTH_DEFAULT_CPUS). */
@@ -40,6 +62,35 @@ export interface ReleaseSpec {
   tls?: boolean;
   /** Whether responses carry Strict-Transport-Security (berth.yml `hsts: true`). */
   hsts?: boolean;
+  /** Scheduled jobs (app.json `cron`); absent in specs from before them: the app's stay as they are. */
+  cron?: CronJobSpec[];
+}
+
+/** One scheduled job of a release (app.json `cron`), its id derived from schedule and command (domain/apps/cron-schedule.ts). */
+export interface CronJobSpec {
+  id: string;
+  /** 5-field cron or @hourly/@daily/@weekly/@monthly/@yearly, in UTC. */
+  schedule: string;
+  command: string;
+}
+
+export type CronRunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+/** One run of a scheduled job: its exit code and the tail of its output. */
+export interface CronRunRow {
+  id: number;
+  appId: number;
+  jobId: string;
+  /** schedule: a due time came; manual: `berth cron run`. */
+  trigger: 'schedule' | 'manual';
+  status: CronRunStatus;
+  exitCode: number | null;
+  /** Why it failed besides its exit code (could not start, timed out, Berth stopped). */
+  error: string | null;
+  /** The last CRON_OUTPUT_BYTES of what it printed. */
+  output: string;
+  startedAt: string;
+  finishedAt: string | null;
 }
 
 export interface AppRow {
@@ -76,6 +127,8 @@ export interface AppRow {
   promoteToAppId: number | null;
   /** Whether previews of pull requests from forks get this app's config (an admin's choice). */
   forkConfig: boolean;
+  /** The scheduled jobs of the live release (app.json `cron`). */
+  cron: CronJobSpec[];
   currentDeploymentId: number | null;
   createdAt: string;
   updatedAt: string;

@@ -156,6 +156,11 @@ export class DockerContainers {
     }
   }
 
+  /** Stops (SIGTERM, then SIGKILL after timeoutSec) and starts it again: the same container, a new process. */
+  async restart(id: string, timeoutSec = 10): Promise<void> {
+    await this.docker.getContainer(id).restart({ t: timeoutSec });
+  }
+
   /** Stops (SIGTERM, then SIGKILL after timeoutSec) and removes; a missing container is fine. */
   async remove(id: string, timeoutSec = 10): Promise<void> {
     const c = this.docker.getContainer(id);

@@ -11,6 +11,7 @@ import { useLiveTick } from '../live.js';
 import { appHref } from '../router.js';
 import { BuildsTab } from '../tabs/builds-tab.js';
 import { ConfigTab } from '../tabs/config-tab.js';
+import { CronTab } from '../tabs/cron-tab.js';
 import { DeployTab } from '../tabs/deploy-tab.js';
 import { DomainsTab } from '../tabs/domains-tab.js';
 import { LogsTab } from '../tabs/logs-tab.js';
@@ -31,6 +32,7 @@ const TABS = [
   ['releases', 'Releases'],
   ['config', 'Config'],
   ['scale', 'Scaling'],
+  ['cron', 'Cron'],
   ['domains', 'Domains'],
   ['metrics', 'Metrics'],
   ['settings', 'Settings'],
@@ -91,6 +93,7 @@ export function AppPage({ ref_, tab, canWrite }: { ref_: string; tab: string; ca
         {tab === 'releases' && <ReleasesTab {...props} />}
         {tab === 'config' && <ConfigTab {...props} />}
         {tab === 'scale' && <ScaleTab {...props} />}
+        {tab === 'cron' && <CronTab {...props} />}
         {tab === 'domains' && <DomainsTab {...props} />}
         {tab === 'metrics' && <MetricsTab {...props} />}
         {tab === 'settings' && <SettingsTab {...props} />}
