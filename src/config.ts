@@ -93,6 +93,8 @@ export interface Config {
   quotas: Quotas;
   /** Lets app containers reach link-local addresses (169.254.0.0/16, cloud instance metadata); by default Berth blocks them and refuses to start if it cannot. */
   allowLinkLocal: boolean;
+  /** Lets notification URLs (`berth notify add`) point at loopback and private addresses; link-local ones (cloud metadata) are refused regardless. */
+  notifyAllowPrivate: boolean;
 }
 
 export interface Limits {
@@ -159,6 +161,7 @@ const KEYS = {
   trustedProxies: 'BERTH_TRUSTED_PROXIES',
   pathRoutes: 'BERTH_PATH_ROUTES',
   allowLinkLocal: 'BERTH_ALLOW_LINK_LOCAL',
+  notifyAllowPrivate: 'BERTH_NOTIFY_ALLOW_PRIVATE',
   maxUploadMb: 'BERTH_MAX_UPLOAD_MB',
   maxSourceMb: 'BERTH_MAX_SOURCE_MB',
   maxSourceFiles: 'BERTH_MAX_SOURCE_FILES',
@@ -291,6 +294,7 @@ export function parseConfig(src: ConfigSource): Config {
     trustedProxies,
     pathRoutes: bool('pathRoutes', domain === 'localhost'),
     allowLinkLocal: bool('allowLinkLocal', false),
+    notifyAllowPrivate: bool('notifyAllowPrivate', false),
     limits: {
       uploadBytes: int('maxUploadMb', 512, 1, 1_048_576) * MB,
       sourceBytes: int('maxSourceMb', 2048, 1, 1_048_576) * MB,

@@ -130,6 +130,13 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   const cronRunner = new CronRunner(deps);
   const cronTicker = startCronTicker(cronRunner, logger);
   deps.cronRunNow = (appName, jobId) => cronRunner.runNow(appName, jobId);
+  // Notifications (berth notify): recorded events -> the owners' webhooks, in the background.
+  const { httpSender } = await import('./infra/notify/http-sender.js');
+  const { Notifier, SEND_TIMEOUT_MS } = await import('./domain/notify/notifier.js');
+  const { addressRefusal } = await import('./domain/notify/url-policy.js');
+  deps.notifySend = httpSender({ timeoutMs: SEND_TIMEOUT_MS, refuseAddress: (ip) => addressRefusal(ip, config.notifyAllowPrivate) });
+  const notifier = new Notifier(deps);
+  notifier.start();
   // Expired previews go within a quarter of their lifetime (at least every minute).
   const sweepMs = Math.min(60_000, Math.max(1000, (config.previewTtlHours * 3_600_000) / 4));
   const sweeper = setInterval(() => {
@@ -163,6 +170,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
       edgeListener.close();
       linkLocal.stop();
       await deps.jobs.idle();
+      await notifier.stop();
       db.close();
     },
   };

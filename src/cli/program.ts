@@ -51,6 +51,7 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<Register[]> }> = [
   { names: ['audit'], load: async () => [(await import('./commands/auth.js')).registerAudit] },
   { names: ['tls'], load: async () => [(await import('./commands/tls.js')).registerTls] },
   { names: ['cron'], load: async () => [(await import('./commands/cron.js')).registerCron] },
+  { names: ['notify'], load: async () => [(await import('./commands/notify.js')).registerNotify] },
 ];
 
 /** The top-level command names, for tests that check the table against the commands defined. */

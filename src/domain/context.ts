@@ -41,6 +41,8 @@ export interface Deps {
   unreadyContainers?: () => ReadonlySet<string>;
   /** Starts a scheduled job now (cron/cron-runner.ts); absent while no scheduler runs. */
   cronRunNow?: (appName: string, jobId: string) => Promise<CronRunRow>;
+  /** POSTs one notification (infra/notify/http-sender.ts: no redirects, a deadline, addresses checked as they resolve); absent where nothing sends. */
+  notifySend?: (r: { url: string; body: string; headers: Record<string, string>; signal?: AbortSignal }) => Promise<{ status: number }>;
 }
 
 /** Labels every Berth container and image carries. */

@@ -2,12 +2,12 @@
 // implementations (today: the local Docker Engine, split by noun in src/infra/docker/, and the
 // edge proxy); unit tests pass in-memory fakes (src/domain/testing/). A multi-machine
 // scheduler (Docker Swarm) is one more implementation of Scheduler, ImageStore and Networks.
-import type { BuildParams, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams } from '../infra/docker/types.js';
+import type { BuildParams, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams, VolumeInfo, VolumeMount } from '../infra/docker/types.js';
 import type { Readable } from 'node:stream';
 import type { CertificateFailure, CertificateInfo } from '../infra/proxy/certificates.js';
 import type { RoutedApp } from '../infra/proxy/router-table.js';
 
-export type { BuildParams, CertificateFailure, CertificateInfo, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams, RoutedApp };
+export type { BuildParams, CertificateFailure, CertificateInfo, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams, RoutedApp, VolumeInfo, VolumeMount };
 
 /** Runs a release's process instances and one-off commands, and reports their state and addresses. */
 export interface Scheduler {
@@ -29,6 +29,15 @@ export interface Scheduler {
   /** Stops (SIGTERM, then SIGKILL after timeoutSec) and removes; a missing one is fine. */
   remove(id: string, timeoutSec?: number): Promise<void>;
   stats(id: string): Promise<ContainerStats | null>;
+  /**
+   * Named volumes, placed where the containers that mount them run (ContainerSpec.mounts).
+   * ensureVolume creates one unless it exists and says whether it did.
+   */
+  ensureVolume(name: string, labels: Record<string, string>): Promise<boolean>;
+  /** Removes a volume and its data; a missing one is fine, one still mounted is a Conflict. */
+  removeVolume(name: string): Promise<void>;
+  /** Every volume carrying all the given labels. */
+  listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]>;
 }
 
 /** Where release images are built, kept and removed. */

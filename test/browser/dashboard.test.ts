@@ -306,6 +306,12 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'Create owner' }).click();
     const card = page.getByRole('region', { name: 'Owner webteam' });
     await expect.poll(() => card.count(), { timeout: 20_000 }).toBe(1);
+    // Its notifications: the URL shown as scheme and host only, the signing secret once.
+    await card.getByLabel('Webhook URL').fill('https://hooks.example.com/services/T0/B0/secret-token');
+    await card.getByRole('button', { name: 'Add notification' }).click();
+    await expect.poll(() => card.getByRole('status').textContent(), { timeout: 20_000 }).toContain('signing secret, shown only this once');
+    await expect.poll(() => card.textContent(), { timeout: 20_000 }).toContain('webhook to https://hooks.example.com');
+    expect(await card.getByRole('group', { name: 'Notifications of webteam' }).locator('li').textContent()).not.toContain('secret-token');
     await card.getByRole('button', { name: 'Delete owner webteam' }).click();
     await card.getByRole('button', { name: 'Delete webteam' }).click();
     await expect.poll(() => card.count(), { timeout: 20_000 }).toBe(0);

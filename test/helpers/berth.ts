@@ -66,6 +66,9 @@ export async function clearStale(): Promise<void> {
   // Owner networks: each suite starts without them, so it sees them made as a fresh server would.
   const nets = (await docker('network', 'ls', '--filter', `name=^${TEST.network}-`, '--format', '{{.Name}}')).stdout.split('\n').filter(Boolean);
   if (nets.length > 0) await docker('network', 'rm', ...nets);
+  // Named volumes of test apps (<prefix>-<owner>.<app>.<name>): after the containers that mount them.
+  const vols = (await docker('volume', 'ls', '--format', '{{.Name}}')).stdout.split('\n').filter((v) => v.startsWith(`${TEST.prefix}-`));
+  if (vols.length > 0) await docker('volume', 'rm', '-f', ...vols);
 }
 
 export async function freePort(): Promise<number> {

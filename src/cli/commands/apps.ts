@@ -97,19 +97,26 @@ export function registerApps(program: Command, ctx: CliContext): void {
 
   program
     .command('destroy')
-    .description('remove an app: its containers, images, routes and records')
+    .description('remove an app: its containers, images, routes and records (its named volumes only with --volumes)')
     .argument('<app>', "the app's name, always typed: never taken from the folder's berth.yml")
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (name: string, o: { yes?: boolean }) => {
+    .option('--volumes', "remove the app's named volumes and their data too (default: kept)")
+    .action(async (name: string, o: { yes?: boolean; volumes?: boolean }) => {
       if (!o.yes) {
         if (!process.stdin.isTTY) throw Invalid(`refusing to destroy ${name} without confirmation`, { hint: `pass --yes: berth destroy ${name} --yes` });
         const rl = createInterface({ input: process.stdin, output: process.stderr });
-        const typed = await rl.question(`This removes ${name} and everything of it. Type the app name to confirm: `);
+        const typed = await rl.question(`This removes ${name} and everything of it${o.volumes ? ', its volumes and their data included' : ''}. Type the app name to confirm: `);
         rl.close();
         if (typed.trim() !== name) throw Invalid('confirmation did not match; nothing was removed');
       }
-      await ctx.client().request('DELETE', path(name));
+      const r = await ctx.client().request<{ destroyed: string; volumes?: { kept: string[]; removed: string[] } }>('DELETE', path(name, o.volumes ? '?volumes=true' : ''));
       ctx.out(`destroyed ${name}`);
+      const { kept = [], removed = [] } = r.volumes ?? {};
+      if (removed.length > 0) ctx.out(`removed volume(s) ${removed.join(', ')} and their data`);
+      if (kept.length > 0) {
+        ctx.out(`kept volume(s) ${kept.join(', ')}: their data stays; an app created again as ${name} mounts them again`);
+        ctx.out(`  to remove them: berth create ${name}, then berth destroy ${name} --volumes`);
+      }
     });
 
   program

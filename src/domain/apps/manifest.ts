@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { Invalid, messageOf } from '../../errors.js';
 import { normalizeCapabilities } from '../policy/grants.js';
 import { validateAppName, validateOwnerName } from './names.js';
+import { volumeProblems } from './volumes.js';
 
 export interface HealthCheck {
   path: string;
@@ -39,6 +40,8 @@ export interface Manifest {
   tls?: boolean;
   /** Strict-Transport-Security on every https response. Absent: off. */
   hsts?: boolean;
+  /** Named volumes kept across deploys: name -> absolute mount path (apps/volumes.ts). */
+  volumes?: Record<string, string>;
 }
 
 export const DEFAULT_HEALTHCHECK: HealthCheck = { path: '/', timeoutMs: 3000, attempts: 20, intervalMs: 1000, waitMs: 0 };
@@ -94,6 +97,7 @@ const ManifestSchema = Type.Object(
     capabilities: Type.Optional(Type.Array(Type.String({ pattern: '^(CAP_)?[A-Za-z_]{2,30}$' }), { maxItems: 20 })),
     tls: Type.Optional(Type.Boolean()),
     hsts: Type.Optional(Type.Boolean()),
+    volumes: Type.Optional(Type.Record(Type.String(), Type.String())),
     limits: Type.Optional(
       Type.Object(
         { memory: Type.Optional(Type.Integer({ minimum: 16, maximum: 1_048_576 })), cpus: Type.Optional(Type.Number({ minimum: 0.01, maximum: 256 })) },
@@ -128,6 +132,8 @@ export function parseManifest(text: string, file: string): Manifest {
       if (!ENV_KEY_RE.test(key)) problems.push(`env.${key}: not a valid variable name (letters, digits and _, not starting with a digit)`);
     }
   }
+  const volumes = (raw as { volumes?: unknown }).volumes;
+  if (volumes && typeof volumes === 'object' && !Array.isArray(volumes)) problems.push(...volumeProblems(volumes as Record<string, unknown>));
   for (const key of ['start', 'build'] as const) {
     const command = (raw as Record<string, unknown>)[key];
     if (typeof command === 'string' && CONTROL_RE.test(command)) problems.push(commandProblem(key));
@@ -170,6 +176,7 @@ export function parseManifest(text: string, file: string): Manifest {
   }
   if (m.tls !== undefined) out.tls = m.tls;
   if (m.hsts !== undefined) out.hsts = m.hsts;
+  if (m.volumes !== undefined) out.volumes = m.volumes;
   if (m.tls === false && m.hsts === true) throw Invalid(`${file}: hsts: true needs https; it cannot go with tls: false`);
   if (m.limits) out.limits = { ...(m.limits.memory !== undefined ? { memoryMb: m.limits.memory } : {}), ...(m.limits.cpus !== undefined ? { cpus: m.limits.cpus } : {}) };
   return out;

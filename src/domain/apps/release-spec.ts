@@ -25,6 +25,7 @@ export function specOfApp(app: AppRow, processes: Processes): ReleaseSpec {
     tls: app.tls,
     hsts: app.hsts,
     cron: app.cron,
+    volumes: app.volumes,
   };
 }
 
@@ -51,6 +52,8 @@ export function specOfSource(app: AppRow, processes: Processes, m: Manifest | nu
     // The manifest's own, like env: a `tls: false` removed from berth.yml brings https back.
     tls: m ? (m.tls ?? true) : app.tls,
     hsts: m ? (m.hsts ?? false) : app.hsts,
+    // The manifest's own too: a volume removed from berth.yml is no longer mounted (its data stays in Docker).
+    volumes: m ? (m.volumes ?? {}) : app.volumes,
   };
 }
 
@@ -153,6 +156,9 @@ export function specChanges(prev: ReleaseSpec | null | undefined, next: ReleaseS
   if ((prev.tls ?? true) !== (next.tls ?? true)) out.push(`https ${next.tls === false ? 'off' : 'on'}`);
   if ((prev.hsts ?? false) !== (next.hsts ?? false)) out.push(`hsts ${next.hsts ? 'on' : 'off'}`);
   out.push(...setChanges('DOMAIN', prev.domains, next.domains), ...setChanges('CAP', prev.capabilities, next.capabilities));
+  const [volsBefore, volsAfter] = [prev.volumes ?? {}, next.volumes ?? {}];
+  out.push(...setChanges('VOLUME', Object.keys(volsBefore), Object.keys(volsAfter)));
+  for (const v of Object.keys(volsAfter).filter((v) => v in volsBefore && volsBefore[v] !== volsAfter[v])) out.push(`VOLUME ${v} ${volsBefore[v]}→${volsAfter[v]}`);
   const env = [...setChanges('', Object.keys(prev.env), Object.keys(next.env)), ...Object.keys(next.env).filter((k) => k in prev.env && prev.env[k] !== next.env[k]).map((k) => `~${k}`)];
   if (env.length > 0) out.push(`env ${env.join(' ')}`);
   const types = (s: ReleaseSpec) => Object.keys(s.processes).filter((t) => t !== 'release');

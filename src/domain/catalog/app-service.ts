@@ -12,6 +12,7 @@ import { DEFAULT_OWNER, validateAppName, validateOwnerName } from '../apps/names
 import { appUrls } from '../apps/urls.js';
 import { deploymentView, listSourceBuilds } from '../deploys/deployment-view.js';
 import { removeContainers } from '../processes/process-containers.js';
+import { listAppVolumes, removeAppVolumes } from '../processes/app-volumes.js';
 import { effectiveLimits, getApp, insertApp } from '../apps/app-ref.js';
 
 export interface AppView {
@@ -166,12 +167,21 @@ export async function appStatus(deps: Deps, app: AppRow): Promise<AppView & { co
   return { ...view, containers };
 }
 
+/** What happened to an app's named volumes when it was destroyed (their berth.yml names). */
+export interface DestroyedVolumes {
+  /** Still there: an app created again with the same owner and name mounts them again. */
+  kept: string[];
+  removed: string[];
+}
+
 /**
  * Removes the app and everything of it: rows first (so a crash midway leaves only things
- * reconcile() removes as orphans), then routes, containers, images and logs.
+ * reconcile() removes as orphans), then routes, containers, images and logs. Its named volumes
+ * hold data: they are kept unless `volumes` says to remove them too.
  */
-export async function destroyApp(deps: Deps, name: string): Promise<void> {
+export async function destroyApp(deps: Deps, name: string, opts: { volumes?: boolean } = {}): Promise<DestroyedVolumes> {
   const app = getApp(deps, name);
+  const result: DestroyedVolumes = { kept: [], removed: [] };
   await deps.jobs.run(`app-${app.id}`, async () => {
     const deployments = deps.db.deployments.listForApp(app.id, 100_000);
     deps.db.tx(() => deps.db.apps.delete(app.id));
@@ -190,7 +200,11 @@ export async function destroyApp(deps: Deps, name: string): Promise<void> {
       deps.logs.remove(exitedOutputKey(d.id));
     }
     await removeAppRepo(deps, app);
+    // After the containers: a volume still mounted cannot be removed.
+    if (opts.volumes) result.removed = await removeAppVolumes(deps, app.owner, app.name);
+    else result.kept = (await listAppVolumes(deps, app.owner, app.name)).map((v) => v.name);
   }, { owner: app.owner });
+  return result;
 }
 
 /** Every app of the owners `visible` allows (default: all), with its status: one question to Docker. */

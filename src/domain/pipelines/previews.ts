@@ -63,7 +63,8 @@ export async function upsertPreview(deps: Deps, parent: AppRow, p: PreviewParams
 export async function destroyPreview(deps: Deps, parent: AppRow, n: number): Promise<boolean> {
   const preview = findPreview(deps, parent, n);
   if (!preview) return false;
-  await destroyApp(deps, `${preview.owner}/${preview.name}`);
+  // A preview's volumes are its own (empty at first, never the parent's data) and go with it.
+  await destroyApp(deps, `${preview.owner}/${preview.name}`, { volumes: true });
   return true;
 }
 
@@ -72,7 +73,7 @@ export async function sweepExpiredPreviews(deps: Deps): Promise<string[]> {
   const gone: string[] = [];
   for (const a of deps.db.apps.expired(new Date().toISOString())) {
     try {
-      await destroyApp(deps, `${a.owner}/${a.name}`);
+      await destroyApp(deps, `${a.owner}/${a.name}`, { volumes: true });
       gone.push(`${a.owner}/${a.name}`);
     } catch (e) {
       if (!(e instanceof Error && 'code' in e && e.code === 'not_found')) throw e;

@@ -10,6 +10,7 @@ import { probe } from '../health/probe.js';
 import { keepExitedOutput } from './app-logs.js';
 import { grantedCapabilities } from '../policy/grants.js';
 import { effectiveLimits } from '../apps/app-ref.js';
+import { ensureAppVolumes, volumeMounts } from './app-volumes.js';
 
 export interface ProcessInstance {
   type: string;
@@ -69,6 +70,8 @@ export function processSpec(deps: Deps, c: ProcessContext, name: string, type: s
     pidsLimit: 512,
     capAdd: grantedCapabilities(deps.db.owners.get(c.app.owner), c.app.capabilities),
     ...(cmd ? { cmd } : {}),
+    // The app's named volumes, in every container of it: web, workers, release, berth run.
+    mounts: volumeMounts(deps, c.app),
   };
 }
 
@@ -85,6 +88,7 @@ export async function ensureOwnerNetwork(deps: Deps, owner: string): Promise<voi
 
 export async function startInstance(deps: Deps, c: ProcessContext, inst: ProcessInstance): Promise<StartedProcess> {
   await ensureOwnerNetwork(deps, c.app.owner);
+  await ensureAppVolumes(deps, c.app);
   const spec = processSpec(deps, c, containerName(deps, c, inst), inst.type, processCmd(c.processes[inst.type]));
   // Heroku's and Dokku's DYNO: which process this container is, e.g. web.1.
   const id = await deps.scheduler.run({ ...spec, env: { ...spec.env, DYNO: `${inst.type}.${inst.index}` } });
@@ -159,6 +163,7 @@ export async function runOnce(deps: Deps, c: ProcessContext, what: string, comma
   log(`-----> running ${what}: ${command}`);
   const name = `${deps.config.containerPrefix}-${c.app.owner}-${c.app.name}-d${c.deploymentId}-${what}-${Date.now().toString(36)}`;
   await ensureOwnerNetwork(deps, c.app.owner);
+  await ensureAppVolumes(deps, c.app);
   const code = await deps.scheduler.runOnce(processSpec(deps, c, name, what, processCmd(command)), (l) => log(`       ${l}`), 30 * 60_000);
   if (code !== 0) throw Failed(`${what} command failed with exit code ${code}: ${command}`);
 }
@@ -187,6 +192,7 @@ export function commandStartError(command: string, err: string): { code: number;
 export async function runCommand(deps: Deps, c: ProcessContext, argv: string[], onLine: (l: string) => void, signal: AbortSignal): Promise<{ code: number; error?: string }> {
   const name = `${deps.config.containerPrefix}-${c.app.owner}-${c.app.name}-d${c.deploymentId}-run-${Date.now().toString(36)}`;
   await ensureOwnerNetwork(deps, c.app.owner);
+  await ensureAppVolumes(deps, c.app);
   try {
     return { code: await deps.scheduler.runOnce(processSpec(deps, c, name, 'run', argv), onLine, 60 * 60_000, signal) };
   } catch (e) {

@@ -45,6 +45,7 @@ function setup(images: ImageInfo[], failing: Set<string>) {
       inspect: async (id: string) => (id === 'c1' ? c1 : null),
       start: async () => undefined,
       listContainers: async () => [c1],
+      listVolumes: async () => [],
       remove: async () => undefined,
       listImages: async (pattern: string) => images.filter((i) => i.tags.some((t) => matches(pattern, t))),
       untaggedDescendants: async () => [],

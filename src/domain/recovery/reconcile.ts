@@ -10,6 +10,7 @@ import { logKey } from '../log-keys.js';
 import { transitionBuild, transitionDeployment } from '../deploys/states.js';
 import { syncRoutes } from '../routing/sync-routes.js';
 import { ensureOwnerNetwork } from '../processes/process-containers.js';
+import { orphanVolumes } from '../processes/app-volumes.js';
 
 export interface ReconcileReport {
   interrupted: number;
@@ -111,6 +112,19 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
       const dir = join(deps.config.dataDir, sub);
       for (const entry of await readdir(dir).catch(() => [] as string[])) await rm(join(dir, entry), { recursive: true, force: true });
     }
+  }
+
+  // 8. Volumes are never removed here, not even those of apps that are gone (destroyed without
+  // --volumes): they hold data. Those are named in the log, one line per reconcile.
+  const orphans = await orphanVolumes(deps).catch((e: unknown) => {
+    deps.logger.warn({ err: messageOf(e) }, 'could not list volumes');
+    return [];
+  });
+  if (orphans.length > 0) {
+    deps.logger.info(
+      { volumes: orphans.map((v) => v.volume) },
+      `kept ${orphans.length} volume(s) of apps that no longer exist: ${orphans.map((v) => `${v.owner}/${v.app}:${v.name}`).join(', ')} (re-creating the app mounts them again; berth destroy APP --volumes removes them)`,
+    );
   }
 
   return report;

@@ -3,7 +3,7 @@
 // (ports.ts), over maps; no socket, no daemon. Containers get loopback addresses, so the
 // domain's real health probe can reach a test server.
 import type { Readable } from 'node:stream';
-import type { ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, ImageStore, LogStreamParams, LogStreams, Networks, Scheduler, BuildParams, ContainerEvent } from '../ports.js';
+import type { ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, ImageStore, LogStreamParams, LogStreams, Networks, Scheduler, BuildParams, ContainerEvent, VolumeInfo } from '../ports.js';
 
 /** An image: one id, any number of tags; `exposedPorts` as its Dockerfile's EXPOSE. */
 export interface FakeImage {
@@ -30,6 +30,8 @@ export class FakeEngine implements Scheduler, ImageStore, LogStreams, Networks {
   readonly containers = new Map<string, FakeContainer>();
   readonly images: FakeImage[] = [];
   readonly networks = new Set<string>();
+  /** Named volumes by name, with their labels. */
+  readonly volumes = new Map<string, Record<string, string>>();
   /** What was asked of the engine that changes something, in order, e.g. `run <name>`, `remove <id>`. */
   readonly calls: string[] = [];
   /** Exit code of the next runOnce (release commands). */
@@ -93,6 +95,25 @@ export class FakeEngine implements Scheduler, ImageStore, LogStreams, Networks {
     this.networks.delete(name);
   }
 
+  async ensureVolume(name: string, labels: Record<string, string>): Promise<boolean> {
+    if (this.volumes.has(name)) return false;
+    this.calls.push(`ensureVolume ${name}`);
+    this.volumes.set(name, { ...labels });
+    return true;
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    if ([...this.containers.values()].some((c) => c.spec.mounts?.some((m) => m.volume === name))) throw conflict(`volume ${name} is in use`);
+    this.calls.push(`removeVolume ${name}`);
+    this.volumes.delete(name);
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]> {
+    return [...this.volumes]
+      .filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v))
+      .map(([name, l]) => ({ name, labels: { ...l }, createdAt: new Date(0).toISOString() }));
+  }
+
   async image(ref: string): Promise<ImageInfo | null> {
     const i = this.findImage(ref);
     return i ? { id: i.id, tags: [...i.tags], labels: {}, exposedPorts: [...i.exposedPorts], onBuild: [], createdAt: i.createdAt } : null;
@@ -142,6 +163,8 @@ export class FakeEngine implements Scheduler, ImageStore, LogStreams, Networks {
     if (!image) throw notFound(`No such image: ${spec.image}`);
     if ([...this.containers.values()].some((c) => c.name === spec.name)) throw conflict(`Conflict. The container name "/${spec.name}" is already in use`);
     if (!this.networks.has(spec.network)) throw notFound(`network ${spec.network} not found`);
+    // Docker would make a missing volume silently (unlabelled, root-owned): here it is a bug.
+    for (const m of spec.mounts ?? []) if (!this.volumes.has(m.volume)) throw notFound(`volume ${m.volume} was never ensured`);
     const id = `c${(++this.seq).toString(16).padStart(12, '0')}`;
     this.containers.set(id, { ...containerInfo(id, spec, this.ips.shift() ?? `127.0.0.${100 + this.seq}`), imageId: image.id, spec });
     this.calls.push(`run ${spec.name}`);

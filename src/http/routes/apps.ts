@@ -34,12 +34,23 @@ export const appRoutes =
       async (req) => appStatus(deps, getApp(deps, req.params.app)),
     );
 
+    const DestroyQuery = Type.Object({ volumes: Type.Optional(Type.Boolean({ description: "remove the app's named volumes and their data too (default: kept)" })) });
+    const Destroyed = Type.Object({
+      destroyed: Type.String(),
+      volumes: Type.Object({
+        kept: Type.Array(Type.String(), { description: 'named volumes left in place: an app created again with this name mounts them again' }),
+        removed: Type.Array(Type.String()),
+      }),
+    });
     app.delete(
       '/apps/:app',
-      { config: { acts: 'app' }, schema: { summary: 'Destroy an app: containers, images, routes, rows', tags: ['apps'], params: AppParams, response: { 200: Type.Object({ destroyed: Type.String() }), ...errors } } },
+      {
+        config: { acts: 'app' },
+        schema: { summary: 'Destroy an app: containers, images, routes, rows; ?volumes=true its volumes too', tags: ['apps'], params: AppParams, querystring: DestroyQuery, response: { 200: Destroyed, ...errors } },
+      },
       async (req) => {
-        await destroyApp(deps, req.params.app);
-        return { destroyed: req.params.app };
+        const volumes = await destroyApp(deps, req.params.app, { volumes: req.query.volumes === true });
+        return { destroyed: req.params.app, volumes };
       },
     );
 

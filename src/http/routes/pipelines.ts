@@ -152,7 +152,7 @@ export const pipelineRoutes =
       },
       async (req) => {
         const p = requirePreview(deps, getApp(deps, req.params.app), req.params.number);
-        await destroyApp(deps, `${p.owner}/${p.name}`);
+        await destroyApp(deps, `${p.owner}/${p.name}`, { volumes: true });
         return { destroyed: `${p.owner}/${p.name}` };
       },
     );

@@ -25,6 +25,7 @@ interface Raw {
   promote_to_app_id: number | null;
   fork_config: number;
   cron: string;
+  volumes: string;
   current_deployment_id: number | null;
   created_at: string;
   updated_at: string;
@@ -52,6 +53,7 @@ const toRow = (r: Raw): AppRow => ({
   promoteToAppId: r.promote_to_app_id,
   forkConfig: r.fork_config === 1,
   cron: JSON.parse(r.cron) as CronJobSpec[],
+  volumes: JSON.parse(r.volumes) as Record<string, string>,
   currentDeploymentId: r.current_deployment_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -66,7 +68,7 @@ export interface NewApp {
   domains?: string[];
 }
 
-export type AppSettings = Partial<Pick<AppRow, 'port' | 'healthcheck' | 'env' | 'domains' | 'capabilities' | 'limits' | 'tls' | 'hsts' | 'cron'>>;
+export type AppSettings = Partial<Pick<AppRow, 'port' | 'healthcheck' | 'env' | 'domains' | 'capabilities' | 'limits' | 'tls' | 'hsts' | 'cron' | 'volumes'>>;
 
 export class AppsRepo {
   constructor(private readonly db: Database.Database) {}
@@ -119,6 +121,8 @@ export class AppsRepo {
       );
     // Scheduled jobs change only when a release says which (a spec from before them says nothing).
     if (s.cron !== undefined) this.db.prepare('UPDATE apps SET cron = ? WHERE id = ?').run(JSON.stringify(s.cron), id);
+    // Volumes likewise: a spec from before them leaves the app's mounts as they are.
+    if (s.volumes !== undefined) this.db.prepare('UPDATE apps SET volumes = ? WHERE id = ?').run(JSON.stringify(s.volumes), id);
   }
 
   /** Git and pipeline settings: the deploy branch, the sealed webhook secret, the promotion target. */

@@ -16,6 +16,7 @@ import { OwnersRepo } from './owners-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { MetricsRepo } from './metrics-repo.js';
 import { CronRepo } from './cron-repo.js';
+import { NotifyRepo } from './notify-repo.js';
 
 export interface Db {
   apps: AppsRepo;
@@ -30,6 +31,7 @@ export interface Db {
   sessions: SessionsRepo;
   metrics: MetricsRepo;
   cron: CronRepo;
+  notify: NotifyRepo;
   /** Runs fn in one transaction: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
   getMeta(key: string): string | undefined;
@@ -66,6 +68,7 @@ export function openDb(dataDir: string): Db {
     sessions: new SessionsRepo(sqlite),
     metrics: new MetricsRepo(sqlite),
     cron: new CronRepo(sqlite),
+    notify: new NotifyRepo(sqlite),
     tx: <T>(fn: () => T): T => sqlite.transaction(fn)(),
     getMeta: (key) => getMeta.get(key)?.value,
     setMeta: (key, value) => void setMeta.run(key, value),

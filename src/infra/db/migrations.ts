@@ -347,4 +347,29 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX cron_runs_job ON cron_runs(app_id, job_id, id);
   `,
+  // 19: named volumes of the live release (berth.yml `volumes: {data: /data}`): name -> mount path
+  `
+  ALTER TABLE apps ADD COLUMN volumes TEXT NOT NULL DEFAULT '{}';
+  `,
+  // 20: notification endpoints per owner (generic and Slack webhooks): URL and signing secret
+  // sealed, the events each wants, and the outcome of its last delivery
+  `
+  CREATE TABLE notify_endpoints (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner TEXT NOT NULL REFERENCES owners(name) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('webhook', 'slack')),
+    url TEXT NOT NULL,
+    target TEXT NOT NULL,
+    secret TEXT,
+    events TEXT NOT NULL DEFAULT '[]',
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_status TEXT CHECK (last_status IN ('ok', 'retrying', 'failed')),
+    last_event TEXT,
+    last_code INTEGER,
+    last_error TEXT,
+    last_at TEXT
+  );
+  CREATE INDEX notify_endpoints_owner ON notify_endpoints(owner);
+  `,
 ];

@@ -64,6 +64,8 @@ export interface ReleaseSpec {
   hsts?: boolean;
   /** Scheduled jobs (app.json `cron`); absent in specs from before them: the app's stay as they are. */
   cron?: CronJobSpec[];
+  /** Named volumes (berth.yml `volumes`): name -> absolute mount path; absent in specs from before them: the app's stay. */
+  volumes?: Record<string, string>;
 }
 
 /** One scheduled job of a release (app.json `cron`), its id derived from schedule and command (domain/apps/cron-schedule.ts). */
@@ -129,6 +131,8 @@ export interface AppRow {
   forkConfig: boolean;
   /** The scheduled jobs of the live release (app.json `cron`). */
   cron: CronJobSpec[];
+  /** The named volumes of the live release (berth.yml `volumes`): name -> mount path in every container. */
+  volumes: Record<string, string>;
   currentDeploymentId: number | null;
   createdAt: string;
   updatedAt: string;

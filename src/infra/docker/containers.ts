@@ -5,14 +5,29 @@ import { Failed, Unavailable, messageOf } from '../../errors.js';
 import { isNotFound, isNotModified, type Docker } from './common.js';
 import type { DockerNetworks } from './networks.js';
 import type { DockerStreams } from './streams.js';
-import type { ContainerInfo, ContainerSpec, ContainerStats } from './types.js';
+import type { ContainerInfo, ContainerSpec, ContainerStats, VolumeInfo } from './types.js';
+import type { DockerVolumes } from './volumes.js';
 
 export class DockerContainers {
   constructor(
     private readonly docker: Docker,
     private readonly networks: DockerNetworks,
     private readonly streams: DockerStreams,
+    private readonly volumes: DockerVolumes,
   ) {}
+
+  /** The named volumes the containers mount (volumes.ts): one engine, so the scheduler places both. */
+  ensureVolume(name: string, labels: Record<string, string>): Promise<boolean> {
+    return this.volumes.ensureVolume(name, labels);
+  }
+
+  removeVolume(name: string): Promise<void> {
+    return this.volumes.removeVolume(name);
+  }
+
+  listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]> {
+    return this.volumes.listVolumes(labels);
+  }
 
   /** Throws Unavailable with a hint when no engine answers. */
   async ping(): Promise<void> {
@@ -55,6 +70,11 @@ export class DockerContainers {
           CapDrop: ['ALL'],
           ...(spec.capAdd && spec.capAdd.length > 0 ? { CapAdd: spec.capAdd } : {}),
           SecurityOpt: ['no-new-privileges:true'],
+          // NoCopy: a volume starts empty and stays as the app left it; Docker would otherwise copy
+          // the image's files (and the directory's owner) into it on first mount.
+          ...(spec.mounts && spec.mounts.length > 0
+            ? { Mounts: spec.mounts.map((m) => ({ Type: 'volume' as const, Source: m.volume, Target: m.target, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] })) }
+            : {}),
           LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
         },
       });

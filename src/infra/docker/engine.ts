@@ -7,6 +7,7 @@ import { DockerContainers } from './containers.js';
 import { DockerImages } from './images.js';
 import { DockerNetworks } from './networks.js';
 import { DockerStreams } from './streams.js';
+import { DockerVolumes } from './volumes.js';
 
 export type * from './types.js';
 
@@ -21,7 +22,7 @@ export function dockerEngine(socketPath: string, opts: { buildCgroupPrefix?: str
   const docker = connect(socketPath);
   const networks = new DockerNetworks(docker);
   const streams = new DockerStreams(docker);
-  const containers = new DockerContainers(docker, networks, streams);
+  const containers = new DockerContainers(docker, networks, streams, new DockerVolumes(docker));
   const images = new DockerImages(docker, { ...opts, removeContainer: (id) => containers.remove(id, 0) });
   return { images, containers, streams, networks };
 }

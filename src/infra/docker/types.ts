@@ -14,6 +14,20 @@ export interface ContainerSpec {
   cmd?: string[];
   /** Long-running processes restart unless stopped; one-off commands never do. */
   restart?: 'unless-stopped' | 'no';
+  /** Named volumes mounted into the container (each made first with ensureVolume). */
+  mounts?: VolumeMount[];
+}
+
+/** A named volume at an absolute path inside the container. */
+export interface VolumeMount {
+  volume: string;
+  target: string;
+}
+
+export interface VolumeInfo {
+  name: string;
+  labels: Record<string, string>;
+  createdAt: string;
 }
 
 export interface ContainerEvent {

@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { ConfirmButton } from '../components/confirm-button.js';
 import { Field } from '../components/field.js';
 import { Notice } from '../components/notice.js';
+import { NotifySection } from '../components/notify-section.js';
 import { field, list, NAME_PATTERN } from '../format.js';
 import { useAction } from '../use-action.js';
 import { useApi } from '../use-api.js';
@@ -65,6 +66,7 @@ export function OwnersPage({ admin }: { admin: boolean }) {
                 ))}
               </ul>
             </div>
+            <NotifySection owner={o.name} />
             {admin ? (
               <>
                 <form class="row fields" onSubmit={(e) => void addMember(e, o.name)} aria-label={`Add a member to ${o.name}`}>

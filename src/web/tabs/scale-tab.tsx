@@ -15,7 +15,7 @@ const POLL_MS = 1000;
 export function ScaleTab({ app, ref_, canWrite, tick }: TabProps) {
   const [poll, setPoll] = useState(0);
   const ps = useApi<PsRow[]>(appPath(ref_, '/ps'), [tick, poll]);
-  const formation = useApi<FormationRow[]>(appPath(ref_, '/formation'), [tick]);
+  const declared = useApi<FormationRow[]>(appPath(ref_, '/formation'), [tick]);
   const { error, busy, run } = useAction();
   const [ok, setOk] = useState<string | null>(null);
   // Asks again a moment after each answer (not on a fixed clock: reading stats can take longer).
@@ -25,11 +25,11 @@ export function ScaleTab({ app, ref_, canWrite, tick }: TabProps) {
   }, [ps.answers]);
   const processes = app.currentDeployment?.processes ?? {};
   const types = Object.keys(processes).filter((t) => t !== 'release');
-  const quantity = (t: string) => formation.data?.find((f) => f.type === t)?.quantity ?? running(t);
+  const quantity = (t: string) => declared.data?.find((f) => f.type === t)?.quantity ?? running(t);
   const running = (t: string) => (ps.data ?? []).filter((p) => p.type === t && p.state.startsWith('running')).length;
   if (types.length === 0) return <p class="muted">Nothing to scale until the app has a running release.</p>;
-  if (!ps.data || !formation.data) {
-    const failed = ps.error ?? formation.error;
+  if (!ps.data || !declared.data) {
+    const failed = ps.error ?? declared.error;
     return failed ? <Notice error={failed} /> : <p class="muted">Reading the containers…</p>;
   }
   const submit = async (e: Event) => {
@@ -43,7 +43,7 @@ export function ScaleTab({ app, ref_, canWrite, tick }: TabProps) {
       // A server that says it did not apply it (no running release) is believed, not hidden.
       setOk(r.applied === false ? `Saved ${counts}: no release is running, so it applies at the next deploy.` : `Scaled: ${counts}`);
       ps.reload();
-      formation.reload();
+      declared.reload();
     });
   };
   return (
