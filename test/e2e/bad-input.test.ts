@@ -85,7 +85,7 @@ describe('bad sources', () => {
 
   it('fails a source with no Dockerfile and no known stack, saying what it looked for', async () => {
     const a = await api('POST', '/api/v1/apps/no-docker/deploys/upload?create=true&wait=true', await tarball({ 'index.js': 'console.log(1)\n' }));
-    expectOneLineReason(a, 422, /cannot tell how to build this app: no Dockerfile, and no known stack \(Berth looked for Dockerfile, .*go\.mod, index\.html\)/);
+    expectOneLineReason(a, 422, /cannot tell how to build this app: no Dockerfile, and no known stack \(Berth looked for Dockerfile, .*\.static, .*go\.mod, \.go files of package main, index\.html\)/);
     await expectNothingLeftOf('no-docker');
   });
 
