@@ -51,7 +51,7 @@ const CANONICAL_ID = /^[1-9][0-9]{0,14}$/;
  * an id is "not found".
  */
 function checkTargets(deps: Deps, req: FastifyRequest): void {
-  const { acts, createsApp } = req.routeOptions.config;
+  const { acts, createsApp, goneApp } = req.routeOptions.config;
   if (!acts) return;
   const params = (req.params ?? {}) as { app?: string; id?: number | string };
   if (acts === 'app') {
@@ -61,9 +61,12 @@ function checkTargets(deps: Deps, req: FastifyRequest): void {
     } catch (e) {
       // Before validation the query string is not coerced yet: create is "true" here.
       const creating = createsApp === true && String((req.query as { create?: unknown }).create) === 'true';
-      if (!creating || !(e instanceof Error) || !('code' in e) || e.code !== 'not_found') throw e;
+      // Destroying with ?volumes=true an app destroyed before: what it left are its volumes.
+      const leftovers = goneApp === true && String((req.query as { volumes?: unknown }).volumes) === 'true';
+      if (!(creating || leftovers) || !(e instanceof Error) || !('code' in e) || e.code !== 'not_found') throw e;
       const owner = ref.includes('/') ? ref.split('/')[0]! : ((req.query as { owner?: string }).owner ?? 'default');
       requireOwner(deps, req, owner);
+      if (leftovers) params.app = ref.includes('/') ? ref : `${owner}/${ref}`;
     }
     return;
   }

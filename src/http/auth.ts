@@ -22,6 +22,8 @@ declare module 'fastify' {
     acts?: 'app' | 'deployment' | 'build';
     /** With acts 'app': ?create=true may name an app that does not exist yet (deploys create it). */
     createsApp?: boolean;
+    /** With acts 'app': ?volumes=true may name an app already destroyed (the volumes it left are removed). */
+    goneApp?: boolean;
     /** The WWW-Authenticate challenge the error handler sends with this route's 401s (git's Basic auth). */
     challenge?: string;
   }

@@ -69,4 +69,17 @@ describe('named volumes', () => {
     expect(r.stdout).toContain('removed volume(s) data and their data');
     expect(await volumes()).not.toContain(VOLUME);
   });
+
+  it('removes with destroy --volumes what an app destroyed before left, and says so when nothing is left', async () => {
+    await deploy(v2);
+    expect((await server.cli(['destroy', 'vol-app', '--yes'])).stdout).toContain('to remove them: berth destroy vol-app --volumes');
+    expect(await volumes()).toContain(VOLUME);
+    const r = await server.cli(['destroy', 'vol-app', '--yes', '--volumes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('removed volume(s) data and their data');
+    expect(await volumes()).not.toContain(VOLUME);
+    const again = await server.cli(['destroy', 'vol-app', '--yes', '--volumes']);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain('app default/vol-app does not exist, and left no volumes');
+  });
 });

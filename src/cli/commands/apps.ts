@@ -115,7 +115,7 @@ export function registerApps(program: Command, ctx: CliContext): void {
       if (removed.length > 0) ctx.out(`removed volume(s) ${removed.join(', ')} and their data`);
       if (kept.length > 0) {
         ctx.out(`kept volume(s) ${kept.join(', ')}: their data stays; an app created again as ${name} mounts them again`);
-        ctx.out(`  to remove them: berth create ${name}, then berth destroy ${name} --volumes`);
+        ctx.out(`  to remove them: berth destroy ${name} --volumes`);
       }
     });
 

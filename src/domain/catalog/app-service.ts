@@ -1,5 +1,5 @@
 // Apps as users see them: create, list, show (with live status and URLs), destroy.
-import { Conflict } from '../../errors.js';
+import { BerthError, Conflict, NotFound } from '../../errors.js';
 import type { AppRow, DeploymentRow, EventRow } from '../../infra/db/rows.js';
 import { LABELS, type Deps } from '../context.js';
 import { exitedOutputKey, logKey } from '../log-keys.js';
@@ -13,7 +13,7 @@ import { appUrls } from '../apps/urls.js';
 import { deploymentView, listSourceBuilds } from '../deploys/deployment-view.js';
 import { removeContainers } from '../processes/process-containers.js';
 import { listAppVolumes, removeAppVolumes } from '../processes/app-volumes.js';
-import { effectiveLimits, getApp, insertApp } from '../apps/app-ref.js';
+import { effectiveLimits, getApp, insertApp, parseAppRef } from '../apps/app-ref.js';
 
 export interface AppView {
   name: string;
@@ -180,7 +180,14 @@ export interface DestroyedVolumes {
  * hold data: they are kept unless `volumes` says to remove them too.
  */
 export async function destroyApp(deps: Deps, name: string, opts: { volumes?: boolean } = {}): Promise<DestroyedVolumes> {
-  const app = getApp(deps, name);
+  let app: AppRow;
+  try {
+    app = getApp(deps, name);
+  } catch (e) {
+    // An app destroyed before without --volumes left only its volumes: `--volumes` removes them now.
+    if (!opts.volumes || !(e instanceof BerthError) || e.code !== 'not_found') throw e;
+    return { kept: [], removed: await removeLeftVolumes(deps, name) };
+  }
   const result: DestroyedVolumes = { kept: [], removed: [] };
   await deps.jobs.run(`app-${app.id}`, async () => {
     const deployments = deps.db.deployments.listForApp(app.id, 100_000);
@@ -205,6 +212,14 @@ export async function destroyApp(deps: Deps, name: string, opts: { volumes?: boo
     else result.kept = (await listAppVolumes(deps, app.owner, app.name)).map((v) => v.name);
   }, { owner: app.owner });
   return result;
+}
+
+/** The volumes of an app destroyed without --volumes, removed with their data; NotFound when it left none. */
+async function removeLeftVolumes(deps: Deps, ref: string): Promise<string[]> {
+  const { owner, name } = parseAppRef(ref);
+  const removed = await removeAppVolumes(deps, owner ?? DEFAULT_OWNER, name);
+  if (removed.length === 0) throw NotFound(`app ${ref} does not exist, and left no volumes`, { hint: 'run `berth apps` to list apps' });
+  return removed;
 }
 
 /** Every app of the owners `visible` allows (default: all), with its status: one question to Docker. */

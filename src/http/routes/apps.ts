@@ -45,8 +45,8 @@ export const appRoutes =
     app.delete(
       '/apps/:app',
       {
-        config: { acts: 'app' },
-        schema: { summary: 'Destroy an app: containers, images, routes, rows; ?volumes=true its volumes too', tags: ['apps'], params: AppParams, querystring: DestroyQuery, response: { 200: Destroyed, ...errors } },
+        config: { acts: 'app', goneApp: true },
+        schema: { summary: 'Destroy an app: containers, images, routes, rows; ?volumes=true its volumes too (also of an app destroyed before)', tags: ['apps'], params: AppParams, querystring: DestroyQuery, response: { 200: Destroyed, ...errors } },
       },
       async (req) => {
         const volumes = await destroyApp(deps, req.params.app, { volumes: req.query.volumes === true });
