@@ -25,6 +25,7 @@ import { pipelineRoutes } from './routes/pipelines.js';
 import { tlsRoutes } from './routes/tls.js';
 import { cronRoutes } from './routes/cron.js';
 import { notifyRoutes } from './routes/notify.js';
+import { addonRoutes } from './routes/addons.js';
 import { installWeb } from './web.js';
 import { installAuth } from './auth.js';
 import { installAccess } from './access.js';
@@ -110,6 +111,7 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
   await app.register(tlsRoutes(deps), { prefix: '/api/v1' });
   await app.register(cronRoutes(deps), { prefix: '/api/v1' });
   await app.register(notifyRoutes(deps), { prefix: '/api/v1' });
+  await app.register(addonRoutes(deps), { prefix: '/api/v1' });
   await app.register(gitRoutes(deps, loginLimiter));
   await app.register(hookRoutes(deps, loginLimiter));
   await installWeb(app);

@@ -91,6 +91,9 @@ export async function deleteOwner(deps: Deps, p: Principal, name: string): Promi
     mustGet(deps, name);
     const apps = deps.db.owners.appCount(name);
     if (apps > 0) throw Conflict(`owner ${name} still has ${apps} app${apps > 1 ? 's' : ''}; destroy them first`);
+    // Its add-ons' rows would go with it (ON DELETE CASCADE), leaving their containers and data behind.
+    const addons = deps.db.addons.list().filter((a) => a.owner === name).map((a) => a.name);
+    if (addons.length > 0) throw Conflict(`owner ${name} still has add-on(s) ${addons.join(', ')}; destroy them first (berth addons destroy NAME)`);
     deps.db.owners.delete(name);
     deps.db.events.add({ appId: null, subject: `owner:${name}`, kind: 'owner.deleted', message: `${p.user.name} deleted owner ${name}` });
   });

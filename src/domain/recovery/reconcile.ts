@@ -11,6 +11,7 @@ import { transitionBuild, transitionDeployment } from '../deploys/states.js';
 import { syncRoutes } from '../routing/sync-routes.js';
 import { ensureOwnerNetwork } from '../processes/process-containers.js';
 import { orphanVolumes } from '../processes/app-volumes.js';
+import { ensureAddonsRunning, isAddonContainer } from '../addons/addon-service.js';
 
 export interface ReconcileReport {
   interrupted: number;
@@ -82,10 +83,12 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
   // meets a removed container.
   await syncRoutes(deps);
 
-  // 5. Containers that are not the current release of an app (nor of a deploy under way) go.
+  // 5. Containers that are not the current release of an app (nor of a deploy under way, nor an
+  // add-on's: those run, started or created again on their volume, whatever the apps do) go.
+  await ensureAddonsRunning(deps);
   const busyDeployments = new Set(deps.db.deployments.unfinished().map((d) => d.id));
   for (const c of await deps.scheduler.listContainers({ [LABELS.instance]: deps.instanceId })) {
-    if (wanted.has(c.id) || busyDeployments.has(Number(c.labels[LABELS.deployment]))) continue;
+    if (wanted.has(c.id) || busyDeployments.has(Number(c.labels[LABELS.deployment])) || isAddonContainer(deps, c.labels)) continue;
     await deps.scheduler.remove(c.id, 5);
     report.removedContainers++;
   }

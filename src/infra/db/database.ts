@@ -17,6 +17,7 @@ import { SessionsRepo } from './sessions-repo.js';
 import { MetricsRepo } from './metrics-repo.js';
 import { CronRepo } from './cron-repo.js';
 import { NotifyRepo } from './notify-repo.js';
+import { AddonsRepo } from './addons-repo.js';
 
 export interface Db {
   apps: AppsRepo;
@@ -32,6 +33,7 @@ export interface Db {
   metrics: MetricsRepo;
   cron: CronRepo;
   notify: NotifyRepo;
+  addons: AddonsRepo;
   /** Runs fn in one transaction: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
   getMeta(key: string): string | undefined;
@@ -69,6 +71,7 @@ export function openDb(dataDir: string): Db {
     metrics: new MetricsRepo(sqlite),
     cron: new CronRepo(sqlite),
     notify: new NotifyRepo(sqlite),
+    addons: new AddonsRepo(sqlite),
     tx: <T>(fn: () => T): T => sqlite.transaction(fn)(),
     getMeta: (key) => getMeta.get(key)?.value,
     setMeta: (key, value) => void setMeta.run(key, value),

@@ -372,4 +372,25 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX notify_endpoints_owner ON notify_endpoints(owner);
   `,
+  // 21: add-ons (managed PostgreSQL and Redis) per owner, the password sealed, and the apps each
+  // is attached to under which config var
+  `
+  CREATE TABLE addons (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL REFERENCES owners(name) ON DELETE CASCADE,
+    type TEXT NOT NULL CHECK (type IN ('postgres', 'redis')),
+    version TEXT NOT NULL,
+    password TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE addon_attachments (
+    addon_id INTEGER NOT NULL REFERENCES addons(id) ON DELETE CASCADE,
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    env_var TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (addon_id, app_id)
+  );
+  CREATE INDEX addon_attachments_app ON addon_attachments(app_id);
+  `,
 ];
