@@ -8,6 +8,7 @@ import type { AppRow } from '../../infra/db/rows.js';
 import { getApp } from '../apps/app-ref.js';
 import { LABELS, type Deps } from '../context.js';
 import { ensureOwnerNetwork, ownerNetwork } from '../processes/process-containers.js';
+import { ensureWritableVolume } from '../processes/app-volumes.js';
 import { changeConfig, type ConfigOutcome } from '../releases/release-service.js';
 import { readConfig } from '../config-vars/config-service.js';
 import { ensureAddonImage } from './addon-images.js';
@@ -226,34 +227,11 @@ async function startAddon(deps: Deps, a: AddonRow, image: string): Promise<void>
  * directory of its own inside (PostgreSQL makes it 0700).
  */
 async function ensureAddonVolume(deps: Deps, a: AddonRow): Promise<void> {
-  const volume = addonVolumeName(deps.config.containerPrefix, a.name);
-  if (!(await deps.scheduler.ensureVolume(volume, labelsOf(deps, a)))) return;
-  const out: string[] = [];
-  const code = await deps.scheduler
-    .runOnce(
-      {
-        name: `${host(deps, a)}-volume-${Date.now().toString(36)}`,
-        image: deps.config.images.base,
-        env: {},
-        labels: { [LABELS.instance]: deps.instanceId, [LABELS.owner]: a.owner, [LABELS.process]: 'addon-volume-setup' },
-        network: 'none',
-        memoryMb: 64,
-        cpus: 0.5,
-        pidsLimit: 16,
-        cmd: ['chmod', '0777', '/volume'],
-        mounts: [{ volume, target: '/volume' }],
-      },
-      (l) => out.push(l),
-      60_000,
-    )
-    .catch((e: unknown) => {
-      out.push(messageOf(e));
-      return -1;
-    });
-  if (code !== 0) {
-    await deps.scheduler.removeVolume(volume).catch(() => undefined);
-    throw Failed(`could not prepare the volume of add-on ${a.name}: ${out.join(' ').slice(0, 300) || `exit code ${code}`}`);
-  }
+  await ensureWritableVolume(deps, addonVolumeName(deps.config.containerPrefix, a.name), labelsOf(deps, a), {
+    name: `${host(deps, a)}-volume`,
+    labels: { [LABELS.instance]: deps.instanceId, [LABELS.owner]: a.owner, [LABELS.process]: 'addon-volume-setup' },
+    what: `the volume of add-on ${a.name}`,
+  });
 }
 
 /** Waits until the add-on accepts TCP connections on its port (the first start makes the database). */

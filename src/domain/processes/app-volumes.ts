@@ -25,36 +25,55 @@ export function volumeMounts(deps: Deps, app: AppRow): VolumeMount[] {
 export async function ensureAppVolumes(deps: Deps, app: AppRow): Promise<void> {
   for (const [name, target] of Object.entries(app.volumes ?? {})) {
     const volume = volumeName(deps.config.containerPrefix, app.owner, app.name, name);
-    if (!(await deps.scheduler.ensureVolume(volume, { ...appLabels(deps, app.owner, app.name), [VOLUME_LABEL]: name }))) continue;
-    const out: string[] = [];
-    let code: number;
-    try {
-      code = await deps.scheduler.runOnce(
-        {
-          name: `${deps.config.containerPrefix}-${app.owner}-${app.name}-volume-${name}-${Date.now().toString(36)}`,
-          image: deps.config.images.base,
-          env: {},
-          labels: { ...appLabels(deps, app.owner, app.name), [LABELS.process]: 'volume-setup' },
-          network: 'none',
-          memoryMb: 64,
-          cpus: 0.5,
-          pidsLimit: 16,
-          cmd: ['chmod', '0777', '/volume'],
-          mounts: [{ volume, target: '/volume' }],
-        },
-        (l) => out.push(l),
-        60_000,
-      );
-    } catch (e) {
-      code = -1;
-      out.push(messageOf(e));
-    }
-    if (code !== 0) {
-      await deps.scheduler.removeVolume(volume).catch(() => undefined);
-      throw Failed(`could not prepare volume ${name} (${target}): ${out.join(' ').slice(0, 300) || `exit code ${code}`}`, {
-        hint: `Berth prepares volumes with its base image ${deps.config.images.base}: run berth images bootstrap if it is missing`,
-      });
-    }
+    await ensureWritableVolume(deps, volume, { ...appLabels(deps, app.owner, app.name), [VOLUME_LABEL]: name }, {
+      name: `${deps.config.containerPrefix}-${app.owner}-${app.name}-volume-${name}`,
+      labels: { ...appLabels(deps, app.owner, app.name), [LABELS.process]: 'volume-setup' },
+      what: `volume ${name} (${target})`,
+    });
+  }
+}
+
+/**
+ * Creates a named volume unless it exists; one just created is made writable for whichever
+ * user an image runs as by one short container of the base image (root in it, all capabilities
+ * dropped, no network): chmod 0777 on a directory root owns needs no capability. If that fails,
+ * the empty volume is removed again, so the next attempt starts over. App volumes and add-ons'.
+ */
+export async function ensureWritableVolume(
+  deps: Deps,
+  volume: string,
+  labels: Record<string, string>,
+  setup: { name: string; labels: Record<string, string>; what: string },
+): Promise<void> {
+  if (!(await deps.scheduler.ensureVolume(volume, labels))) return;
+  const out: string[] = [];
+  let code: number;
+  try {
+    code = await deps.scheduler.runOnce(
+      {
+        name: `${setup.name}-${Date.now().toString(36)}`,
+        image: deps.config.images.base,
+        env: {},
+        labels: setup.labels,
+        network: 'none',
+        memoryMb: 64,
+        cpus: 0.5,
+        pidsLimit: 16,
+        cmd: ['chmod', '0777', '/volume'],
+        mounts: [{ volume, target: '/volume' }],
+      },
+      (l) => out.push(l),
+      60_000,
+    );
+  } catch (e) {
+    code = -1;
+    out.push(messageOf(e));
+  }
+  if (code !== 0) {
+    await deps.scheduler.removeVolume(volume).catch(() => undefined);
+    throw Failed(`could not prepare ${setup.what}: ${out.join(' ').slice(0, 300) || `exit code ${code}`}`, {
+      hint: `Berth prepares volumes with its base image ${deps.config.images.base}: run berth images bootstrap if it is missing`,
+    });
   }
 }
 
