@@ -14,6 +14,17 @@ export interface CheckedContainer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How many of a failed container's last output lines a deploy log shows. */
+const LOG_TAIL_ON_FAILURE = 15;
+
+/** Shows the last lines of a container's output in a deploy's log, after a failed start or check. */
+export async function logOutputTail(deps: Pick<Deps, 'streams'>, containerId: string, log: (l: string) => void): Promise<void> {
+  const tail = await deps.streams.tailLogs(containerId, LOG_TAIL_ON_FAILURE);
+  if (tail.length === 0) return;
+  log('       last lines of the app output:');
+  for (const l of tail) log(`       | ${l}`);
+}
+
 /** `health check "root" GET / on port 5000`: how a check is named in logs and events. */
 export function describeCheck(c: ProcessCheckSettings, port: number): string {
   return `health check "${c.name}" GET ${c.path} on port ${port}`;
@@ -32,11 +43,7 @@ export async function runStartupChecks(deps: Deps, p: { appName: string; port: n
   const results = await Promise.all(runs.map(async ({ check, s }) => ({ check, s, error: await runOne(deps, p, check, s, log) })));
   const bad = results.find((r) => r.error !== null);
   if (bad) {
-    const tail = await deps.streams.tailLogs(bad.s.id, 15).catch(() => []);
-    if (tail.length > 0) {
-      log('       last lines of the app output:');
-      for (const l of tail) log(`       | ${l}`);
-    }
+    await logOutputTail(deps, bad.s.id, log).catch(() => undefined);
     throw Failed(`${bad.s.type}.${bad.s.index}: ${describeCheck(bad.check, bad.check.port ?? p.port)}: ${bad.error}`);
   }
   log(`       ${results.length} startup check(s) passed`);

@@ -7,6 +7,7 @@ import { type Processes, processTypes, quantityOf } from '../apps/procfile.js';
 import { startArgv } from '../apps/start-command.js';
 import { LABELS, type Deps } from '../context.js';
 import { probe } from '../health/probe.js';
+import { logOutputTail } from '../health/startup-checks.js';
 import { keepExitedOutput } from './app-logs.js';
 import { grantedCapabilities } from '../policy/grants.js';
 import { effectiveLimits } from '../apps/app-ref.js';
@@ -21,7 +22,6 @@ export interface StartedProcess extends ProcessInstance {
   id: string;
 }
 
-const LOG_TAIL_ON_FAILURE = 15;
 /** How long a non-web process must stay up to count as started. */
 const SETTLE_MS = 1500;
 
@@ -120,10 +120,7 @@ function containerAddress(deps: Deps, containerId: string): () => Promise<{ ip: 
 async function explainFailure(deps: Deps, c: ProcessContext, id: string, log: (l: string) => void): Promise<void> {
   // The container goes with the failed start; its output stays for `berth logs`.
   await keepExitedOutput(deps, c.deploymentId, id).catch((e: unknown) => deps.logger.warn({ err: e, container: id }, 'cannot keep the output of a failed container'));
-  const tail = await deps.streams.tailLogs(id, LOG_TAIL_ON_FAILURE);
-  if (tail.length === 0) return;
-  log('       last lines of the app output:');
-  for (const l of tail) log(`       | ${l}`);
+  await logOutputTail(deps, id, log);
 }
 
 /**
