@@ -2,15 +2,14 @@
 // built on demand the first time an add-on of the kind is created, and again only when their
 // recipe (the Dockerfile, the start script, the base image) changed: the image carries the
 // recipe's hash as `berth images bootstrap` does for the runtime images.
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Failed, messageOf } from '../../errors.js';
 import type { Deps } from '../context.js';
+import { RECIPE_LABEL, recipeHash } from '../images/bootstrap.js';
 import { ADDON_KINDS, type AddonType } from './addon-kinds.js';
 
-const RECIPE_LABEL = 'berth.recipe';
 /** Bump when the way add-on images are made changes outside their recipe folder. */
 const RECIPE_VERSION = '1';
 
@@ -50,11 +49,7 @@ async function build(deps: Deps, type: AddonType, ref: string, log: (l: string) 
   const base = await deps.images.image(deps.config.images.base);
   if (!base) throw Failed(`the base image ${deps.config.images.base} is missing`, { hint: 'run berth images bootstrap on the server first' });
   const dir = join(recipesDir(), ADDON_KINDS[type].image);
-  const files = readdirSync(dir).sort();
-  const recipe = createHash('sha256')
-    .update([type, RECIPE_VERSION, base.id, ...files.map((f) => `${f}:${readFileSync(join(dir, f), 'utf8')}`)].join('\0'))
-    .digest('hex')
-    .slice(0, 24);
+  const recipe = recipeHash(type, RECIPE_VERSION, base.id, dir);
   if ((await deps.images.image(ref))?.labels[RECIPE_LABEL] === recipe) return ref;
   log(`-----> building ${ref} from Debian's packages (once; about a minute)`);
   try {

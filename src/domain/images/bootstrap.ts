@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ export type ImageKind = (typeof IMAGE_KINDS)[number];
 /** Bump when the way the base is made changes, so cached images are rebuilt. */
 const RECIPE_VERSION = '1';
 const SUITE = 'bookworm';
-const RECIPE_LABEL = 'berth.recipe';
+export const RECIPE_LABEL = 'berth.recipe';
 const CA_IN_IMAGE = '/usr/local/share/ca-certificates/berth-site.crt';
 
 export interface BootstrapParams {
@@ -86,6 +86,15 @@ async function checkMirror(mirror: string): Promise<void> {
 
 const sha = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 24);
 
+/**
+ * The hash an image built from a recipe folder on top of `baseId` carries (label berth.recipe):
+ * the same kind, version, base and files make the same hash, so nothing is rebuilt. Base
+ * runtimes and add-on images alike.
+ */
+export function recipeHash(kind: string, version: string, baseId: string, dir: string): string {
+  return sha(kind, version, baseId, ...readdirSync(dir).sort().map((f) => `${f}:${readFileSync(join(dir, f), 'utf8')}`));
+}
+
 export async function bootstrapImages(docker: BootstrapEngine, p: BootstrapParams): Promise<{ built: string[]; cached: string[] }> {
   const mirror = p.mirror ?? defaultMirror();
   if (!/^https?:\/\/[^\s]+$/.test(mirror)) throw Invalid(`mirror ${JSON.stringify(mirror)} is not an http(s) URL`);
@@ -117,7 +126,7 @@ export async function bootstrapImages(docker: BootstrapEngine, p: BootstrapParam
     if (kind === 'base' || !only.includes(kind)) continue;
     const ref = p.images[kind];
     const dir = join(p.recipesDir, kind);
-    const recipe = sha(kind, RECIPE_VERSION, baseId, ...(await readdir(dir)).sort().map((f) => `${f}:${readFileSync(join(dir, f), 'utf8')}`));
+    const recipe = recipeHash(kind, RECIPE_VERSION, baseId, dir);
     const have = await docker.images.image(ref);
     if (!p.force && have?.labels[RECIPE_LABEL] === recipe) {
       // Made before Berth recorded runtime versions: record it now, without a rebuild.
