@@ -6,7 +6,7 @@ import type { CronRunRow } from '../infra/db/rows.js';
 import type { LogStore } from '../infra/logs/log-store.js';
 import type { SecretBox } from '../infra/secrets/secret-box.js';
 import type { JobQueue } from './job-queue.js';
-import type { EdgeCertificates, ImageStore, LogStreams, Networks, RouteApplier, Scheduler } from './ports.js';
+import type { BackupDestination, BackupStore, EdgeCertificates, ImageStore, LogStreams, Networks, RouteApplier, Scheduler } from './ports.js';
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -42,6 +42,8 @@ export interface Deps {
   /** Starts a scheduled job now (cron/cron-runner.ts); absent while no scheduler runs. */
   cronRunNow?: (appName: string, jobId: string) => Promise<CronRunRow>;
   /** POSTs one notification (infra/notify/http-sender.ts: no redirects, a deadline, addresses checked as they resolve); absent where nothing sends. */
+  /** The store of a backup destination (infra/backup-store); absent where nothing keeps backups (unit tests). */
+  backupStore?: (d: BackupDestination) => BackupStore;
   notifySend?: (r: { url: string; body: string; headers: Record<string, string>; signal?: AbortSignal }) => Promise<{ status: number }>;
 }
 

@@ -2,12 +2,15 @@
 // implementations (today: the local Docker Engine, split by noun in src/infra/docker/, and the
 // edge proxy); unit tests pass in-memory fakes (src/domain/testing/). A multi-machine
 // scheduler (Docker Swarm) is one more implementation of Scheduler, ImageStore and Networks.
-import type { BuildParams, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams, VolumeInfo, VolumeMount } from '../infra/docker/types.js';
+import type { BuildParams, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams, PipedIo, PipedRun, VolumeInfo, VolumeMount } from '../infra/docker/types.js';
 import type { Readable } from 'node:stream';
+import type { BackupDestination, BackupStore, StoredObject } from '../infra/backup-store/types.js';
 import type { CertificateFailure, CertificateInfo } from '../infra/proxy/certificates.js';
 import type { RoutedApp } from '../infra/proxy/router-table.js';
 
-export type { BuildParams, CertificateFailure, CertificateInfo, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams, RoutedApp, VolumeInfo, VolumeMount };
+/** Backup objects at one destination (a local directory or an S3-compatible bucket): infra/backup-store. */
+export type { BackupDestination, BackupStore, StoredObject };
+export type { BuildParams, CertificateFailure, CertificateInfo, ContainerEvent, ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, LogStreamParams, PipedIo, PipedRun, RoutedApp, VolumeInfo, VolumeMount };
 
 /** Runs a release's process instances and one-off commands, and reports their state and addresses. */
 export interface Scheduler {
@@ -17,6 +20,11 @@ export interface Scheduler {
   run(spec: ContainerSpec): Promise<string>;
   /** Runs a one-off container to its end, streaming its output; the exit code. Removed after. */
   runOnce(spec: ContainerSpec, onLine: (line: string) => void, timeoutMs: number, signal?: AbortSignal): Promise<number>;
+  /**
+   * Runs a one-off whose stdin/stdout are byte streams (backups): nothing logged, backpressure
+   * kept end to end. Killed on abort or after timeoutMs; removed when it ends.
+   */
+  runPiped(spec: ContainerSpec, io: PipedIo): Promise<PipedRun>;
   /** State, address (ip) and labels; null when there is no such container. */
   inspect(id: string): Promise<ContainerInfo | null>;
   /** Every container (running or not) carrying all the given labels. */
@@ -84,3 +92,4 @@ export interface EdgeCertificates {
   /** No certificate is asked for `host` until `untilMs` (epoch ms). */
   backOff(host: string, untilMs: number): Promise<void>;
 }
+

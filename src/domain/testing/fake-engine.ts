@@ -2,8 +2,9 @@
 // sync-routes): the scheduler, image store, log streams and networks the domain asks for
 // (ports.ts), over maps; no socket, no daemon. Containers get loopback addresses, so the
 // domain's real health probe can reach a test server.
-import type { Readable } from 'node:stream';
-import type { ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, ImageStore, LogStreamParams, LogStreams, Networks, Scheduler, BuildParams, ContainerEvent, VolumeInfo } from '../ports.js';
+import { Readable } from 'node:stream';
+import { Failed } from '../../errors.js';
+import type { ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, ImageStore, LogStreamParams, LogStreams, Networks, Scheduler, BuildParams, ContainerEvent, PipedIo, PipedRun, VolumeInfo } from '../ports.js';
 
 /** An image: one id, any number of tags; `exposedPorts` as its Dockerfile's EXPOSE. */
 export interface FakeImage {
@@ -36,6 +37,11 @@ export class FakeEngine implements Scheduler, ImageStore, LogStreams, Networks {
   readonly calls: string[] = [];
   /** Exit code of the next runOnce (release commands). */
   runOnceExitCode = 0;
+  /**
+   * What a runPiped one-off does: given its spec and all of its stdin (empty when none), its
+   * output. Default: no output, exit code 0.
+   */
+  pipedHandler?: (spec: ContainerSpec, stdin: Buffer) => { stdout: Buffer | string; code: number; stderr: string };
   private readonly ips: string[];
   private seq = 0;
 
@@ -175,6 +181,17 @@ export class FakeEngine implements Scheduler, ImageStore, LogStreams, Networks {
     if (!this.findImage(spec.image)) throw notFound(`No such image: ${spec.image}`);
     this.calls.push(`runOnce ${spec.name}`);
     return this.runOnceExitCode;
+  }
+
+  /** Reads all of stdin first, then answers from pipedHandler; an aborted signal rejects as the engine's would. */
+  async runPiped(spec: ContainerSpec, io: PipedIo): Promise<PipedRun> {
+    if (!this.findImage(spec.image)) throw notFound(`No such image: ${spec.image}`);
+    if (io.signal?.aborted) throw Failed(`${spec.name} was aborted before it started`);
+    this.calls.push(`runPiped ${spec.name}`);
+    const chunks: Buffer[] = [];
+    if (io.stdin) for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+    const r = this.pipedHandler?.(spec, Buffer.concat(chunks)) ?? { stdout: '', code: 0, stderr: '' };
+    return { stdout: Readable.from([Buffer.from(r.stdout)]), done: Promise.resolve({ code: r.code, stderr: r.stderr }) };
   }
 
   async inspect(id: string): Promise<ContainerInfo | null> {

@@ -1,11 +1,14 @@
 // Docker containers: every one unprivileged and limited (all capabilities dropped but those
 // granted, no-new-privileges, memory, CPU and pids limits); one-off runs; state and stats.
 // Implements the domain's Scheduler.
+import type { Duplex } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { Failed, Unavailable, messageOf } from '../../errors.js';
 import { isNotFound, isNotModified, type Docker } from './common.js';
+import { DockerDemux } from './demux.js';
 import type { DockerNetworks } from './networks.js';
 import type { DockerStreams } from './streams.js';
-import type { ContainerInfo, ContainerSpec, ContainerStats, VolumeInfo } from './types.js';
+import type { ContainerInfo, ContainerSpec, ContainerStats, PipedIo, PipedRun, VolumeInfo } from './types.js';
 import type { DockerVolumes } from './volumes.js';
 
 export class DockerContainers {
@@ -50,8 +53,11 @@ export class DockerContainers {
     return c.id;
   }
 
-  /** Creates (does not start) the unprivileged, limited container a spec describes. */
-  private async createContainer(spec: ContainerSpec): Promise<Docker.Container> {
+  /**
+   * Creates (does not start) the unprivileged, limited container a spec describes; `attach` for
+   * a piped one-off (runPiped): its output (and stdin, when it has one) through an attached socket.
+   */
+  private async createContainer(spec: ContainerSpec, attach?: { stdin: boolean }): Promise<Docker.Container> {
     try {
       return await this.docker.createContainer({
         name: spec.name,
@@ -59,6 +65,9 @@ export class DockerContainers {
         Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
         Labels: spec.labels,
         ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+        ...(attach
+          ? { Tty: false, AttachStdout: true, AttachStderr: true, ...(attach.stdin ? { AttachStdin: true, OpenStdin: true, StdinOnce: true } : {}) }
+          : {}),
         HostConfig: {
           NetworkMode: spec.network,
           RestartPolicy: { Name: spec.restart ?? 'unless-stopped' },
@@ -73,9 +82,17 @@ export class DockerContainers {
           // NoCopy: a volume starts empty and stays as the app left it; Docker would otherwise copy
           // the image's files (and the directory's owner) into it on first mount.
           ...(spec.mounts && spec.mounts.length > 0
-            ? { Mounts: spec.mounts.map((m) => ({ Type: 'volume' as const, Source: m.volume, Target: m.target, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] })) }
+            ? {
+                Mounts: spec.mounts.map((m) => ({
+                  Type: 'volume' as const,
+                  Source: m.volume,
+                  Target: m.target,
+                  ...(m.readOnly ? { ReadOnly: true } : {}),
+                  VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'],
+                })),
+              }
             : {}),
-          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+          LogConfig: spec.logDriver === 'none' ? { Type: 'none', Config: {} } : { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
         },
       });
     } catch (e) {
@@ -103,6 +120,102 @@ export class DockerContainers {
       signal?.removeEventListener('abort', kill);
       await this.remove(id, 1);
     }
+  }
+
+  /**
+   * Runs a one-off whose stdin and stdout are byte streams (backups, restores). It is attached
+   * before it starts, so no byte is missed; the raw (hijacked) socket keeps backpressure end to
+   * end: a slow reader of `stdout` stalls the container's writes, not Node's memory.
+   * - Read `stdout` to its end (or resume() it), then await `done`: `done` waits until the output
+   *   was read, then gives the exit code and the last 16 KiB of stderr. A non-zero code is not an
+   *   error here: check it before trusting the bytes.
+   * - The end of `io.stdin` is the container's EOF; if `io.stdin` fails, the container is killed
+   *   first (it never takes a cut input for a whole one) and `done` rejects. If it exits before
+   *   reading all of `io.stdin`, the rest stays unread (unpiped): the caller destroys it after `done`.
+   * - Abort, timeout, a broken engine connection, or a reader destroying `stdout` early: killed;
+   *   `stdout` fails (unless the reader destroyed it) and `done` rejects with Failed saying which,
+   *   never a kill's exit code that could pass for a finished run.
+   * The container is removed in every case before `done` settles.
+   */
+  async runPiped(spec: ContainerSpec, io: PipedIo): Promise<PipedRun> {
+    if (io.signal?.aborted) throw Failed(`${spec.name} was aborted before it started`, { cause: io.signal.reason });
+    const c = await this.createContainer({ ...spec, restart: 'no' }, { stdin: io.stdin !== undefined });
+    let sock: Duplex | undefined;
+    try {
+      // hijack: docker-modem hands over the upgraded net.Socket itself (its own demuxStream
+      // would ignore backpressure); end() on it half-closes, which StdinOnce turns into EOF.
+      sock = (await c.attach({ stream: true, stdout: true, stderr: true, stdin: io.stdin !== undefined, hijack: true })) as unknown as Duplex;
+      await c.start();
+    } catch (e) {
+      sock?.destroy();
+      await this.remove(c.id, 1);
+      throw Failed(`${spec.name} did not start: ${messageOf(e)}`);
+    }
+    return this.pipe(spec.name, c, sock, io);
+  }
+
+  /** Wires a started, attached one-off to its streams, its kill switches and its removal. */
+  private pipe(name: string, c: Docker.Container, sock: Duplex, io: PipedIo): PipedRun {
+    const { stdin, signal, timeoutMs } = io;
+    const demux = new DockerDemux();
+    let failure: Error | undefined;
+    /** The first reason to stop wins: kill, fail the output, drop the connection. */
+    const fail = (e: Error): void => {
+      if (failure) return;
+      failure = e;
+      void c.kill().catch(() => undefined);
+      stdin?.unpipe(sock);
+      if (!demux.destroyed) demux.destroy(e);
+      sock.destroy();
+    };
+    const onAbort = () => fail(Failed(`${name} was aborted`, { cause: signal?.reason }));
+    const timer = setTimeout(() => fail(Failed(`${name} did not finish within ${Math.round(timeoutMs / 1000)} s and was killed`)), timeoutMs);
+    const onStdinError = (e: Error) => fail(Failed(`the input of ${name} failed: ${e.message}`, { cause: e }));
+    // A write error after the output ended (the container exited without reading all its input)
+    // loses nothing: the exit code tells. Before that, the output would be cut short.
+    const onSockError = (e: Error) => {
+      if (!sock.readableEnded) fail(Failed(`the connection to the Docker Engine broke during ${name}: ${e.message}`, { cause: e }));
+    };
+    const onSockEnd = () => stdin?.unpipe(sock);
+    const onDemuxError = (e: Error) => fail(Failed(`the output of ${name} is unreadable: ${e.message}`, { cause: e }));
+    const onDemuxClose = () => {
+      if (!demux.readableEnded) fail(Failed(`the reader of ${name}'s output stopped before its end`));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stdin?.on('error', onStdinError);
+    sock.on('error', onSockError);
+    sock.on('end', onSockEnd);
+    demux.on('error', onDemuxError);
+    demux.on('close', onDemuxClose);
+    sock.pipe(demux);
+    if (stdin) stdin.pipe(sock);
+    if (signal?.aborted) onAbort();
+    // An input that failed (or was closed) before it was handed over would never end: the container would wait for ever.
+    if (stdin?.destroyed) onStdinError(stdin.errored ?? new Error('it was closed before the container started'));
+
+    const waited = (c.wait() as Promise<{ StatusCode: number }>).then((r) => r.StatusCode);
+    waited.catch(() => undefined);
+    const done = (async () => {
+      try {
+        // Writable side finished: every frame was read, so the stderr tail is complete.
+        const [code] = await Promise.all([waited, finished(demux, { readable: false })]);
+        if (failure) throw failure;
+        return { code, stderr: demux.stderrTail() };
+      } catch (e) {
+        throw failure ?? Failed(`${name} failed: ${messageOf(e)}`, { cause: e });
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        stdin?.removeListener('error', onStdinError);
+        stdin?.unpipe(sock);
+        sock.removeListener('end', onSockEnd);
+        sock.destroy();
+        await this.remove(c.id, 1);
+      }
+    })();
+    // Marked handled so a reader that stopped at stdout's error does not crash the process; callers still await it.
+    done.catch(() => undefined);
+    return { stdout: demux, done };
   }
 
   /** CPU and memory now (Docker samples twice, about a second apart). */

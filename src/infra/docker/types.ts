@@ -1,5 +1,7 @@
 // What Berth's Docker modules take and give: plain data, no dockerode types. The domain's
 // ports (src/domain/ports.ts) are written in these terms.
+import type { Readable } from 'node:stream';
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -16,12 +18,30 @@ export interface ContainerSpec {
   restart?: 'unless-stopped' | 'no';
   /** Named volumes mounted into the container (each made first with ensureVolume). */
   mounts?: VolumeMount[];
+  /** 'none' for one-offs whose output is data (backups): dockerd keeps no copy of it. Default json-file. */
+  logDriver?: 'json-file' | 'none';
+}
+
+/** What a piped one-off reads and how long it may take (Scheduler.runPiped). */
+export interface PipedIo {
+  /** Becomes the container's stdin; its end is the container's EOF. */
+  stdin?: Readable;
+  signal?: AbortSignal;
+  timeoutMs: number;
+}
+
+/** A running piped one-off: its stdout as bytes (with backpressure), and its end. */
+export interface PipedRun {
+  stdout: Readable;
+  /** The exit code and the last 16 KiB of stderr, once the container ended; it is removed by then. */
+  done: Promise<{ code: number; stderr: string }>;
 }
 
 /** A named volume at an absolute path inside the container. */
 export interface VolumeMount {
   volume: string;
   target: string;
+  readOnly?: boolean;
 }
 
 export interface VolumeInfo {
