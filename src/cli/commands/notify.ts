@@ -29,7 +29,7 @@ export function registerNotify(program: Command, ctx: CliContext): void {
     .argument('<owner>')
     .requiredOption('--url <url>', 'where to POST (http or https; sealed at rest, shown as scheme and host only)')
     .option('--kind <kind>', 'webhook (JSON, signed) or slack ({"text": …})', 'webhook')
-    .option('--events <list>', 'comma-separated events (default: all): deploy.failed,deploy.succeeded,process.crash-loop,tls.failed,cron.failed')
+    .option('--events <list>', 'comma-separated events (default: all): deploy.failed,deploy.succeeded,process.crash-loop,tls.failed,cron.failed,backup.failed,drill.failed')
     .action(async (owner: string, o: { url: string; kind: string; events?: string }) => {
       if (o.kind !== 'webhook' && o.kind !== 'slack') throw Invalid(`--kind ${o.kind}: expected webhook or slack`);
       const events = o.events?.split(',').map((e) => e.trim()).filter(Boolean);

@@ -22,8 +22,9 @@ export type Visibility = ((owner: string) => boolean) | undefined;
 /** The event as `visible` lets it be seen, or null: events of no app only for those who see every owner. */
 export function liveEvent(deps: Deps, e: EventRow, visible: Visibility): LiveEvent | null {
   const a = e.appId !== null ? deps.db.apps.get(e.appId) : undefined;
-  if (!a && visible) return null;
-  if (a && visible && !visible(a.owner)) return null;
+  // An event of no app (an add-on's, a backup's) is its owner's, when it names one; else admins' only.
+  const owner = a?.owner ?? e.owner;
+  if (visible && (owner === null || !visible(owner))) return null;
   return { id: e.id, app: a ? appRef(a) : null, kind: e.kind, message: e.message, at: e.createdAt };
 }
 

@@ -20,12 +20,16 @@ export interface AttemptOutcome {
 /** The owner and notification a recorded event makes, or undefined for events nobody is notified of. */
 export function notificationOf(deps: Deps, e: EventRow): { spec: NotifyEventSpec; owner: string; notification: Notification } | undefined {
   const spec = notifyEventOf(e.kind);
-  if (!spec || e.appId === null) return undefined;
-  // An app destroyed since has no owner to tell.
-  const app = deps.db.apps.get(e.appId);
-  if (!app) return undefined;
-  const url = appUrls(app, deps.config)[0];
-  return { spec, owner: app.owner, notification: { event: spec.name, owner: app.owner, app: app.name, message: e.message, at: e.createdAt, ...(url ? { url } : {}) } };
+  if (!spec) return undefined;
+  const app = e.appId !== null ? deps.db.apps.get(e.appId) : undefined;
+  if (app) {
+    const url = appUrls(app, deps.config)[0];
+    return { spec, owner: app.owner, notification: { event: spec.name, owner: app.owner, app: app.name, message: e.message, at: e.createdAt, ...(url ? { url } : {}) } };
+  }
+  // An event of no app (an add-on's backup) names its owner; an app destroyed since, without
+  // one, has no owner to tell.
+  if (e.owner === null) return undefined;
+  return { spec, owner: e.owner, notification: { event: spec.name, owner: e.owner, app: null, message: e.message, at: e.createdAt } };
 }
 
 /** Sends one notification to the endpoint, once: ok on a 2xx answer. */

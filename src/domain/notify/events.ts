@@ -18,8 +18,9 @@ export const NOTIFY_EVENTS = [
   { name: 'process.crash-loop', kinds: ['process.crash-loop'], title: 'Crash loop', icon: ':rotating_light:' },
   { name: 'tls.failed', kinds: ['tls.failed'], title: 'Certificate failure', icon: ':lock:' },
   { name: 'cron.failed', kinds: ['cron.failed'], title: 'Cron job failed', icon: ':alarm_clock:' },
-  // Backups and restore drills (issue #20) add theirs here, e.g.:
-  // { name: 'backup.failed', kinds: ['backup.failed'], title: 'Backup failed', icon: ':floppy_disk:' },
+  // Backups and restore drills (issue #20): events of an add-on carry their owner, not an app.
+  { name: 'backup.failed', kinds: ['backup.failed'], title: 'Backup failed', icon: ':floppy_disk:' },
+  { name: 'drill.failed', kinds: ['drill.failed'], title: 'Restore drill failed', icon: ':fire_extinguisher:' },
 ] as const satisfies readonly NotifyEventSpec[];
 
 export type NotifyEventName = (typeof NOTIFY_EVENTS)[number]['name'];

@@ -13,6 +13,8 @@ describe('notification events', () => {
     expect(notifyEventOf('process.crash-loop')?.name).toBe('process.crash-loop');
     expect(notifyEventOf('tls.failed')?.name).toBe('tls.failed');
     expect(notifyEventOf('cron.failed')?.name).toBe('cron.failed');
+    expect(notifyEventOf('backup.failed')?.name).toBe('backup.failed');
+    expect(notifyEventOf('drill.failed')?.name).toBe('drill.failed');
     expect(notifyEventOf('build.failed')).toBeUndefined();
     expect(notifyEventOf('deployment.stopped')).toBeUndefined();
   });

@@ -33,7 +33,7 @@ describe('notification endpoints', () => {
   it('seals the URL and secret at rest and shows the URL as scheme and host only', () => {
     const r = addEndpoint(f.deps, member, 'acme', { url: 'https://example.com/hooks/tokentokentoken' });
     expect(r.secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(r.endpoint).toMatchObject({ kind: 'webhook', target: 'https://example.com', events: ['deploy.failed', 'deploy.succeeded', 'process.crash-loop', 'tls.failed', 'cron.failed'], last: null });
+    expect(r.endpoint).toMatchObject({ kind: 'webhook', target: 'https://example.com', events: ['deploy.failed', 'deploy.succeeded', 'process.crash-loop', 'tls.failed', 'cron.failed', 'backup.failed', 'drill.failed'], last: null });
     const row = f.deps.db.notify.get(r.endpoint.id)!;
     expect(row.sealedUrl).not.toContain('tokentokentoken');
     expect(row.sealedSecret).not.toContain(r.secret!);

@@ -48,20 +48,28 @@ export function unmapIPv4(ip: string): string {
 }
 
 /** Why a notification may not go to `address` (an IP), or null when it may. */
-export function addressRefusal(address: string, allowPrivate: boolean): string | null {
+/** `setting` names what lets private addresses through (notifications' by default; backups pass theirs). */
+export function addressRefusal(address: string, allowPrivate: boolean, setting = 'BERTH_NOTIFY_ALLOW_PRIVATE'): string | null {
   const ip = unmapIPv4(address.replace(/^\[|\]$/g, '').replace(/%.*$/, ''));
   if (isIP(ip) === 0) return `${address} is not an IP address`;
   const type = isIPv4(ip) ? 'ipv4' : 'ipv6';
   if (NEVER.check(ip, type)) return `${address} is a link-local, unspecified or multicast address`;
-  if (!allowPrivate && PRIVATE.check(ip, type)) return `${address} is a loopback or private address (an admin may allow those with BERTH_NOTIFY_ALLOW_PRIVATE=true)`;
+  if (!allowPrivate && PRIVATE.check(ip, type)) return `${address} is a loopback or private address (an admin may allow those with ${setting}=true)`;
   return null;
 }
 
 /** The longest URL accepted. */
 const MAX_URL = 2048;
 
-/** Parses and checks a notification URL: http(s), a host, and no refused literal address. */
-export function checkNotifyUrl(raw: string, allowPrivate: boolean): URL {
+/** Whose URL is checked: in the errors, and the setting that allows private addresses. */
+export interface UrlUse {
+  what: string;
+  setting: string;
+}
+const NOTIFICATIONS: UrlUse = { what: 'notifications', setting: 'BERTH_NOTIFY_ALLOW_PRIVATE' };
+
+/** Parses and checks a notification (or backup endpoint) URL: http(s), a host, and no refused literal address. */
+export function checkNotifyUrl(raw: string, allowPrivate: boolean, use: UrlUse = NOTIFICATIONS): URL {
   if (raw.length > MAX_URL) throw Invalid(`the URL is longer than ${MAX_URL} characters`);
   let url: URL;
   try {
@@ -73,10 +81,10 @@ export function checkNotifyUrl(raw: string, allowPrivate: boolean): URL {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!host) throw Invalid('the URL has no host');
   if (isIP(host) !== 0) {
-    const why = addressRefusal(host, allowPrivate);
-    if (why) throw Invalid(`notifications may not go to ${why}`);
+    const why = addressRefusal(host, allowPrivate, use.setting);
+    if (why) throw Invalid(`${use.what} may not go to ${why}`);
   } else if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost'))) {
-    throw Invalid(`notifications may not go to ${host}, a loopback name (an admin may allow it with BERTH_NOTIFY_ALLOW_PRIVATE=true)`);
+    throw Invalid(`${use.what} may not go to ${host}, a loopback name (an admin may allow it with ${use.setting}=true)`);
   }
   return url;
 }

@@ -18,6 +18,7 @@ import { MetricsRepo } from './metrics-repo.js';
 import { CronRepo } from './cron-repo.js';
 import { NotifyRepo } from './notify-repo.js';
 import { AddonsRepo } from './addons-repo.js';
+import { BackupsRepo } from './backups-repo.js';
 
 export interface Db {
   apps: AppsRepo;
@@ -34,6 +35,8 @@ export interface Db {
   cron: CronRepo;
   notify: NotifyRepo;
   addons: AddonsRepo;
+  /** Backups, and as .keys, .destinations, .policies their master keys, destinations and schedules. */
+  backups: BackupsRepo;
   /** Runs fn in one transaction: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
   getMeta(key: string): string | undefined;
@@ -72,6 +75,7 @@ export function openDb(dataDir: string): Db {
     cron: new CronRepo(sqlite),
     notify: new NotifyRepo(sqlite),
     addons: new AddonsRepo(sqlite),
+    backups: new BackupsRepo(sqlite),
     tx: <T>(fn: () => T): T => sqlite.transaction(fn)(),
     getMeta: (key) => getMeta.get(key)?.value,
     setMeta: (key, value) => void setMeta.run(key, value),

@@ -6,19 +6,21 @@ import { now } from './time.js';
 interface Raw {
   id: number;
   app_id: number | null;
+  owner: string | null;
   subject: string;
   kind: string;
   message: string;
   created_at: string;
 }
 
-const toRow = (r: Raw): EventRow => ({ id: r.id, appId: r.app_id, subject: r.subject, kind: r.kind, message: r.message, createdAt: r.created_at });
+const toRow = (r: Raw): EventRow => ({ id: r.id, appId: r.app_id, owner: r.owner, subject: r.subject, kind: r.kind, message: r.message, createdAt: r.created_at });
 
 export class EventsRepo {
   constructor(private readonly db: Database.Database) {}
 
-  add(e: { appId: number | null; subject: string; kind: string; message: string }): void {
-    this.db.prepare('INSERT INTO events (app_id, subject, kind, message, created_at) VALUES (?, ?, ?, ?, ?)').run(e.appId, e.subject, e.kind, e.message, now());
+  /** Records an event; `owner` names the owner an event of no app is about (e.g. an add-on's backup), so it is notified. */
+  add(e: { appId: number | null; subject: string; kind: string; message: string; owner?: string }): void {
+    this.db.prepare('INSERT INTO events (app_id, owner, subject, kind, message, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(e.appId, e.owner ?? null, e.subject, e.kind, e.message, now());
   }
 
   /** How many events of `kind` about `subject` were recorded since `sinceIso` (all time when omitted). */

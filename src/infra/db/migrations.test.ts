@@ -90,3 +90,30 @@ describe("upgrading to Heroku's process model (web 1, others 0 unless scaled)", 
     db.close();
   });
 });
+
+describe('upgrading to backups (migration 22)', () => {
+  it('keeps the events of a v21 database, with no owner, and adds the backup tables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-migrate-'));
+    dirs.push(dir);
+    const old = new Database(join(dir, 'berth.db'));
+    for (const sql of MIGRATIONS.slice(0, 21)) old.exec(sql);
+    old.pragma('user_version = 21');
+    old.exec(`
+      INSERT INTO owners (name, created_at) VALUES ('acme', '${T}');
+      INSERT INTO apps (id, name, owner, created_at, updated_at) VALUES (4, 'shop', 'acme', '${T}', '${T}');
+      INSERT INTO events (app_id, subject, kind, message, created_at) VALUES (4, 'app:4', 'app.created', 'x', '${T}');
+      INSERT INTO addons (name, owner, type, version, password, created_at) VALUES ('shop-db', 'acme', 'postgres', '15', 'sealed', '${T}');
+    `);
+    old.close();
+
+    const db = openDb(dir);
+    expect(db.events.listForApp(4)).toEqual([expect.objectContaining({ kind: 'app.created', owner: null })]);
+    db.events.add({ appId: null, owner: 'acme', subject: 'backup:shop-db', kind: 'backup.failed', message: 'backup of shop-db failed' });
+    expect(db.events.after(0).at(-1)).toMatchObject({ appId: null, owner: 'acme', kind: 'backup.failed' });
+    const b = db.backups.insert({ owner: 'acme', sourceKind: 'addon', source: 'shop-db', appId: null, destinationId: null, objectKey: 'k', trigger: 'schedule' });
+    expect(db.backups.latestOk('addon', 'shop-db')).toBeUndefined();
+    expect(db.backups.get(b.id)).toMatchObject({ status: 'running', owner: 'acme' });
+    expect(db.addons.byName('shop-db')).toMatchObject({ owner: 'acme', type: 'postgres' });
+    db.close();
+  });
+});

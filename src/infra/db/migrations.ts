@@ -393,4 +393,75 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX addon_attachments_app ON addon_attachments(app_id);
   `,
+  // 22: backups (issue #20). events.owner: the owner an event of no app is about (add-on
+  // backups), so notifications reach it. Master keys (sealed; at most one active, old ones stay
+  // for old backups); destinations per owner (config JSON, credentials sealed); one policy per
+  // source (schedules, retention, how far each schedule was handled); the backups with their
+  // check (sizes, sha256 of the stored object, counts JSON) and last drill (detail JSON). Text
+  // ids, unique across servers, so a new server can import a destination's backups. A
+  // destination a policy names cannot be deleted; a backup keeps a removed destination's id.
+  `
+  ALTER TABLE events ADD COLUMN owner TEXT;
+  CREATE TABLE backup_keys (
+    id TEXT PRIMARY KEY,
+    sealed_key TEXT NOT NULL,
+    active INTEGER NOT NULL CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL,
+    exported_at TEXT
+  );
+  CREATE UNIQUE INDEX backup_keys_one_active ON backup_keys(active) WHERE active = 1;
+  CREATE TABLE backup_destinations (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL REFERENCES owners(name) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('local', 's3')),
+    config TEXT NOT NULL DEFAULT '{}',
+    sealed_credentials TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (owner, name)
+  );
+  CREATE TABLE backup_policies (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL REFERENCES owners(name) ON DELETE CASCADE,
+    source_kind TEXT NOT NULL CHECK (source_kind IN ('addon', 'volume')),
+    source TEXT NOT NULL,
+    app_id INTEGER REFERENCES apps(id) ON DELETE CASCADE,
+    destination_id TEXT REFERENCES backup_destinations(id),
+    schedule TEXT,
+    keep_daily INTEGER,
+    keep_weekly INTEGER,
+    drill_schedule TEXT,
+    handled_through TEXT,
+    drill_handled_through TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (source_kind, source)
+  );
+  CREATE TABLE backups (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL REFERENCES owners(name) ON DELETE CASCADE,
+    source_kind TEXT NOT NULL CHECK (source_kind IN ('addon', 'volume')),
+    source TEXT NOT NULL,
+    app_id INTEGER REFERENCES apps(id) ON DELETE SET NULL,
+    destination_id TEXT,
+    object_key TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'verifying', 'ok', 'failed', 'interrupted', 'pruned')),
+    trigger TEXT NOT NULL,
+    plain_bytes INTEGER,
+    cipher_bytes INTEGER,
+    sha256 TEXT,
+    key_id TEXT,
+    counts TEXT,
+    warning TEXT,
+    error TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    drill_status TEXT CHECK (drill_status IN ('running', 'ok', 'failed')),
+    drill_at TEXT,
+    drill_detail TEXT,
+    drill_error TEXT
+  );
+  CREATE INDEX backups_source ON backups(source_kind, source, started_at);
+  CREATE INDEX backups_destination ON backups(destination_id);
+  `,
 ];

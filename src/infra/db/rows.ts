@@ -174,6 +174,8 @@ export interface DeploymentRow {
 export interface EventRow {
   id: number;
   appId: number | null;
+  /** The owner an event of no app is about (add-on backups); null for most events. */
+  owner: string | null;
   subject: string;
   kind: string;
   message: string;
