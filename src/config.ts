@@ -95,6 +95,10 @@ export interface Config {
   allowLinkLocal: boolean;
   /** Lets notification URLs (`berth notify add`) point at loopback and private addresses; link-local ones (cloud metadata) are refused regardless. */
   notifyAllowPrivate: boolean;
+  /** Where backups go when no destination is named (default <dataDir>/backups); set by an admin only. */
+  backupDir: string;
+  /** Lets S3 backup endpoints be loopback or private addresses (a MinIO next door); link-local ones are refused regardless. */
+  backupAllowPrivate: boolean;
 }
 
 export interface Limits {
@@ -162,6 +166,8 @@ const KEYS = {
   pathRoutes: 'BERTH_PATH_ROUTES',
   allowLinkLocal: 'BERTH_ALLOW_LINK_LOCAL',
   notifyAllowPrivate: 'BERTH_NOTIFY_ALLOW_PRIVATE',
+  backupDir: 'BERTH_BACKUP_DIR',
+  backupAllowPrivate: 'BERTH_BACKUP_ALLOW_PRIVATE',
   maxUploadMb: 'BERTH_MAX_UPLOAD_MB',
   maxSourceMb: 'BERTH_MAX_SOURCE_MB',
   maxSourceFiles: 'BERTH_MAX_SOURCE_FILES',
@@ -249,8 +255,10 @@ export function parseConfig(src: ConfigSource): Config {
 
   const tls = str('tls', domain === 'localhost' ? 'internal' : 'acme', /^(acme|internal|off)$/, 'acme, internal or off') as Config['tls'];
 
+  const dataDir = str('dataDir', '/var/lib/berth', /^\//, 'an absolute path');
   const config: Config = {
-    dataDir: str('dataDir', '/var/lib/berth', /^\//, 'an absolute path'),
+    dataDir,
+    backupDir: str('backupDir', `${dataDir.replace(/\/+$/, '')}/backups`, /^\//, 'an absolute path'),
     listenHost,
     listenPort,
     domain,
@@ -295,6 +303,7 @@ export function parseConfig(src: ConfigSource): Config {
     pathRoutes: bool('pathRoutes', domain === 'localhost'),
     allowLinkLocal: bool('allowLinkLocal', false),
     notifyAllowPrivate: bool('notifyAllowPrivate', false),
+    backupAllowPrivate: bool('backupAllowPrivate', false),
     limits: {
       uploadBytes: int('maxUploadMb', 512, 1, 1_048_576) * MB,
       sourceBytes: int('maxSourceMb', 2048, 1, 1_048_576) * MB,

@@ -126,10 +126,20 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
   const sampler = startSampler(deps, config.metricsIntervalSeconds);
   // Scheduled jobs (app.json cron): after reconcile, which removed the containers of runs a stop interrupted.
   const { CronRunner } = await import('./domain/cron/cron-runner.js');
-  const { startCronTicker } = await import('./jobs/cron-ticker.js');
+  const { startTicker } = await import('./jobs/ticker.js');
   const cronRunner = new CronRunner(deps);
-  const cronTicker = startCronTicker(cronRunner, logger);
+  const interrupted = cronRunner.recover();
+  if (interrupted > 0) logger.warn({ runs: interrupted }, 'cron runs interrupted by the restart were marked so');
+  const cronTicker = startTicker(cronRunner, logger, 'cron');
   deps.cronRunNow = (appName, jobId) => cronRunner.runNow(appName, jobId);
+  // Backups: stores by destination; scheduled backups, drills and retention (berth backups schedule).
+  const { backupStoreFor } = await import('./infra/backup-store/index.js');
+  const { addressRefusal: refusal } = await import('./domain/notify/url-policy.js');
+  deps.backupStore = (d) => backupStoreFor(d, { refuseAddress: (ip) => refusal(ip, config.backupAllowPrivate, 'BERTH_BACKUP_ALLOW_PRIVATE') });
+  const { BackupRunner } = await import('./domain/backups/backup-runner.js');
+  const backupRunner = new BackupRunner(deps);
+  await backupRunner.recover().catch((e: unknown) => logger.warn({ err: e }, 'could not clean up after interrupted backups'));
+  const backupTicker = startTicker(backupRunner, logger, 'backup');
   // Notifications (berth notify): recorded events -> the owners' webhooks, in the background.
   const { httpSender } = await import('./infra/notify/http-sender.js');
   const { Notifier, SEND_TIMEOUT_MS } = await import('./domain/notify/notifier.js');
@@ -165,6 +175,7 @@ export async function startServer(flags: ConfigSource, opts: { logLevel?: string
       await healthWatch.stop();
       await sampler.stop();
       await cronTicker.stop();
+      await backupTicker.stop();
       clearInterval(sweeper);
       tlsWatch.stop();
       edgeListener.close();

@@ -53,6 +53,7 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<Register[]> }> = [
   { names: ['cron'], load: async () => [(await import('./commands/cron.js')).registerCron] },
   { names: ['notify'], load: async () => [(await import('./commands/notify.js')).registerNotify] },
   { names: ['addons'], load: async () => [(await import('./commands/addons.js')).registerAddons] },
+  { names: ['backups'], load: async () => [(await import('./commands/backups.js')).registerBackups] },
 ];
 
 /** The top-level command names, for tests that check the table against the commands defined. */

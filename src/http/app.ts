@@ -26,6 +26,7 @@ import { tlsRoutes } from './routes/tls.js';
 import { cronRoutes } from './routes/cron.js';
 import { notifyRoutes } from './routes/notify.js';
 import { addonRoutes } from './routes/addons.js';
+import { backupRoutes } from './routes/backups.js';
 import { installWeb } from './web.js';
 import { installAuth } from './auth.js';
 import { installAccess } from './access.js';
@@ -112,6 +113,7 @@ export async function buildHttpApp(deps: Deps, logger: FastifyBaseLogger): Promi
   await app.register(cronRoutes(deps), { prefix: '/api/v1' });
   await app.register(notifyRoutes(deps), { prefix: '/api/v1' });
   await app.register(addonRoutes(deps), { prefix: '/api/v1' });
+  await app.register(backupRoutes(deps), { prefix: '/api/v1' });
   await app.register(gitRoutes(deps, loginLimiter));
   await app.register(hookRoutes(deps, loginLimiter));
   await installWeb(app);

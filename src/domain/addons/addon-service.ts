@@ -49,8 +49,15 @@ export interface AddonView {
 const host = (deps: Deps, a: AddonRow) => addonContainerName(deps.config.containerPrefix, a.name);
 const password = (deps: Deps, a: AddonRow) => deps.secrets.open(a.sealedPassword);
 
+/** How Berth's own one-offs reach an add-on (backups): its host name on the owner's network, password, image. */
+export async function addonAccess(deps: Deps, a: AddonRow, log: (l: string) => void): Promise<{ host: string; ip: string | null; running: boolean; password: string; image: string; network: string }> {
+  const info = await containerOf(deps, a);
+  await ensureOwnerNetwork(deps, a.owner);
+  return { host: host(deps, a), ip: info?.ip ?? null, running: info?.state === 'running', password: password(deps, a), image: await ensureAddonImage(deps, a.type, log), network: ownerNetwork(deps, a.owner) };
+}
+
 /** The add-on's container, found by its labels (the scheduler's way: ids, not names, are its handles). */
-async function containerOf(deps: Deps, a: AddonRow) {
+export async function containerOf(deps: Deps, a: AddonRow) {
   return (await deps.scheduler.listContainers(labelsOf(deps, a)))[0] ?? null;
 }
 
@@ -187,7 +194,10 @@ export async function destroyAddon(deps: Deps, a: AddonRow, force: boolean): Pro
   await removeAddonResources(deps, a);
   deps.db.tx(() => {
     deps.db.addons.delete(a.id);
-    deps.db.events.add({ appId: null, subject: `addon:${a.name}`, kind: 'addon.destroyed', message: `${a.type} add-on ${a.name} destroyed with its data` });
+    // Its backup schedule goes with it; its backups stay (listed, restorable into a new add-on of the name).
+    const policy = deps.db.backups.policies.bySource('addon', a.name);
+    if (policy) deps.db.backups.policies.delete(policy.id);
+    deps.db.events.add({ appId: null, owner: a.owner, subject: `addon:${a.name}`, kind: 'addon.destroyed', message: `${a.type} add-on ${a.name} destroyed with its data` });
   });
   return { detachedFrom: attached };
 }
@@ -203,7 +213,7 @@ const labelsOf = (deps: Deps, a: AddonRow): Record<string, string> => ({ [LABELS
  * Runs the add-on's container: unprivileged (the image runs as the postgres or redis user, every
  * capability dropped), the app default limits, on the owner's network only (no published port).
  */
-async function startAddon(deps: Deps, a: AddonRow, image: string): Promise<void> {
+export async function startAddon(deps: Deps, a: AddonRow, image: string): Promise<void> {
   await ensureOwnerNetwork(deps, a.owner);
   await ensureAddonVolume(deps, a);
   await deps.scheduler.run({
@@ -235,7 +245,7 @@ async function ensureAddonVolume(deps: Deps, a: AddonRow): Promise<void> {
 }
 
 /** Waits until the add-on accepts TCP connections on its port (the first start makes the database). */
-async function waitReady(deps: Deps, a: AddonRow): Promise<void> {
+export async function waitReady(deps: Deps, a: AddonRow): Promise<void> {
   const until = Date.now() + READY_MS;
   for (;;) {
     const info = await containerOf(deps, a);

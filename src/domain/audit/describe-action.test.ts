@@ -18,6 +18,11 @@ describe('audit entries record the concrete request and read as words', () => {
     ['DELETE /api/v1/apps/default%2Fshop/previews/3', 'destroy preview #3'],
     ['POST /api/v1/users', 'create user'],
     ['PUSH /git/default/shop.git', 'git push'],
+    ['POST /api/v1/restores', 'restore a backup'],
+    ['POST /api/v1/backups/3fa0c1d2e4b5/check', 'check backup 3fa0c1d2e4b5'],
+    ['POST /api/v1/backup-keys/export', 'export the backup key'],
+    ['DELETE /api/v1/addons/shop-db', 'destroy add-on shop-db'],
+    ['POST /api/v1/owners/acme/notify/2/test', 'test notification endpoint #2 of acme'],
     ['POST /api/v1/something/new', 'POST /something/new'],
   ])('%s reads as "%s"', (action, words) => {
     expect(describeAction(action)).toBe(words);

@@ -1,7 +1,7 @@
 // Runs scheduled jobs: each tick starts the jobs that are due, each run a one-off container of
 // the app's current release with its config (`berth run`'s oneOffContext and runCommand). Never
 // two runs of one job at once; the state lives in SQLite (cron_state, cron_runs), so a restart
-// picks up where it was. The timer that calls tick() lives in src/jobs/cron-ticker.ts.
+// picks up where it was. The timer that calls tick() lives in src/jobs/ticker.ts.
 import { Conflict, NotFound, Unavailable, messageOf } from '../../errors.js';
 import type { AppRow, CronJobSpec, CronRunRow } from '../../infra/db/rows.js';
 import { appRef, getApp } from '../apps/app-ref.js';

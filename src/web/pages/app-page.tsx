@@ -9,6 +9,8 @@ import { Notice } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useLiveTick } from '../live.js';
 import { appHref } from '../router.js';
+import { AddonsTab } from '../tabs/addons-tab.js';
+import { BackupsTab } from '../tabs/backups-tab.js';
 import { BuildsTab } from '../tabs/builds-tab.js';
 import { ConfigTab } from '../tabs/config-tab.js';
 import { CronTab } from '../tabs/cron-tab.js';
@@ -33,6 +35,8 @@ const TABS = [
   ['config', 'Config'],
   ['scale', 'Scaling'],
   ['cron', 'Cron'],
+  ['addons', 'Add-ons'],
+  ['backups', 'Backups'],
   ['domains', 'Domains'],
   ['metrics', 'Metrics'],
   ['settings', 'Settings'],
@@ -94,6 +98,8 @@ export function AppPage({ ref_, tab, canWrite }: { ref_: string; tab: string; ca
         {tab === 'config' && <ConfigTab {...props} />}
         {tab === 'scale' && <ScaleTab {...props} />}
         {tab === 'cron' && <CronTab {...props} />}
+        {tab === 'addons' && <AddonsTab {...props} />}
+        {tab === 'backups' && <BackupsTab {...props} />}
         {tab === 'domains' && <DomainsTab {...props} />}
         {tab === 'metrics' && <MetricsTab {...props} />}
         {tab === 'settings' && <SettingsTab {...props} />}

@@ -1,0 +1,108 @@
+// Scheduled backups and restore drills (backup_policies), and retention. Not app cron: a
+// backup belongs to an add-on or volume and runs while its app is down. A due time runs once
+// however long Berth was down; one due while the last run of the source still goes is skipped
+// (an event). Pruning follows only a successful backup, so failures never remove the last good one.
+import { messageOf } from '../../errors.js';
+import type { BackupPolicyRow } from '../../infra/db/backups-repo.js';
+import { decideTick } from '../apps/cron-schedule.js';
+import type { Deps } from '../context.js';
+import { storeOf } from './backup-destinations.js';
+import { createBackup, drillBackup, recoverBackups, resolveSource } from './backup-service.js';
+import { DEFAULT_KEEP } from './backup-settings.js';
+import { expiredFailures, toPrune } from './retention.js';
+
+/** The longest a tick waits, so a new or changed schedule is seen soon. */
+const MAX_WAIT_MS = 15_000;
+
+export class BackupRunner {
+  private readonly going = new Map<string, Promise<unknown>>();
+  private stopped = false;
+
+  constructor(private readonly deps: Deps) {}
+
+  /** After a restart: unfinished backups and drills marked, their one-offs removed. */
+  async recover(): Promise<void> {
+    await recoverBackups(this.deps);
+  }
+
+  /** Starts what is due; returns how long until the next tick should come (ms). */
+  tick(now = new Date()): number {
+    if (this.stopped) return MAX_WAIT_MS;
+    let wait = MAX_WAIT_MS;
+    for (const p of this.deps.db.backups.policies.list()) {
+      for (const which of ['backup', 'drill'] as const) {
+        const schedule = which === 'backup' ? p.schedule : p.drillSchedule;
+        if (!schedule) continue;
+        const handled = new Date((which === 'backup' ? p.handledThrough : p.drillHandledThrough) ?? p.createdAt);
+        const key = `${which}:${p.id}`;
+        const d = decideTick(schedule, handled, now, this.going.has(key));
+        if (d.next) wait = Math.min(wait, Math.max(1000, d.next.getTime() - now.getTime()));
+        if (d.action === 'wait') continue;
+        if (which === 'backup') this.deps.db.backups.policies.setHandledThrough(p.id, now.toISOString());
+        else this.deps.db.backups.policies.setDrillHandledThrough(p.id, now.toISOString());
+        if (d.action === 'skip') {
+          this.deps.db.events.add({ appId: p.appId, owner: p.owner, subject: `backup:${p.source}`, kind: `${which}.skipped`, message: `the ${which} of ${p.source} due at ${d.dueAt.toISOString()} was skipped: the last one still runs` });
+          continue;
+        }
+        const run = (which === 'backup' ? this.backup(p) : this.drill(p)).finally(() => this.going.delete(key));
+        this.going.set(key, run);
+        this.deps.jobs.background(run);
+      }
+    }
+    return wait;
+  }
+
+  private async backup(p: BackupPolicyRow): Promise<void> {
+    const log = (l: string) => this.deps.logger.info({ source: p.source }, l.trim());
+    try {
+      const dest = p.destinationId ? this.deps.db.backups.destinations.get(p.destinationId)?.name : undefined;
+      const b = await createBackup(this.deps, { source: p.source, to: dest, trigger: 'schedule', visible: undefined, log });
+      if (b.status === 'ok') await prune(this.deps, p);
+    } catch (e) {
+      // The source or destination is gone, or the dump could not start: an event, as a failed dump is.
+      this.deps.db.events.add({ appId: p.appId, owner: p.owner, subject: `backup:${p.source}`, kind: 'backup.failed', message: `the scheduled backup of ${p.source} could not run: ${messageOf(e)}` });
+    }
+  }
+
+  private async drill(p: BackupPolicyRow): Promise<void> {
+    const log = (l: string) => this.deps.logger.info({ source: p.source }, l.trim());
+    try {
+      await drillBackup(this.deps, { source: p.source, visible: undefined, log });
+    } catch (e) {
+      this.deps.db.events.add({ appId: p.appId, owner: p.owner, subject: `backup:${p.source}`, kind: 'drill.failed', message: `the scheduled restore drill of ${p.source} could not run: ${messageOf(e)}` });
+    }
+  }
+
+  /** No tick starts anything after this; runs going are waited for. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([...this.going.values()]);
+  }
+}
+
+/**
+ * Applies the source's retention: ok backups the rule does not keep lose their objects (the row
+ * stays, status pruned); failed ones lose theirs after a week. Only after a successful backup.
+ */
+export async function prune(deps: Deps, p: BackupPolicyRow, now = new Date()): Promise<string[]> {
+  resolveSource(deps, p.source, undefined);
+  const rows = deps.db.backups.list({ sourceKind: p.sourceKind, source: p.source });
+  const rule = { daily: p.keepDaily ?? DEFAULT_KEEP.daily, weekly: p.keepWeekly ?? DEFAULT_KEEP.weekly };
+  // Interrupted ones (Berth stopped mid-way; the object may be whole if it was being checked)
+  // are not trusted either: their objects expire as failed ones do, not never.
+  const failures = rows.map((r) => (r.status === 'interrupted' ? { ...r, status: 'failed' as const } : r));
+  const gone = [...toPrune(rows, rule, now), ...expiredFailures(failures, now)];
+  const pruned: string[] = [];
+  for (const id of gone) {
+    const b = rows.find((r) => r.id === id);
+    if (!b) continue;
+    try {
+      await storeOf(deps, b).delete(b.objectKey);
+      if (b.status === 'ok') deps.db.backups.setStatus(b.id, 'pruned');
+      pruned.push(b.id);
+    } catch (e) {
+      deps.logger.warn({ backup: b.id, err: messageOf(e) }, 'could not prune a backup object');
+    }
+  }
+  return pruned;
+}
