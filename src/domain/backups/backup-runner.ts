@@ -44,7 +44,11 @@ export class BackupRunner {
           this.deps.db.events.add({ appId: p.appId, owner: p.owner, subject: `backup:${p.source}`, kind: `${which}.skipped`, message: `the ${which} of ${p.source} due at ${d.dueAt.toISOString()} was skipped: the last one still runs` });
           continue;
         }
-        const run = (which === 'backup' ? this.backup(p) : this.drill(p)).finally(() => this.going.delete(key));
+        // A drill due with the backup drills that backup once it is taken: not the one before
+        // it, nor (on the first day) none at all, which would be a false drill.failed.
+        const backupGoing = which === 'drill' ? this.going.get(`backup:${p.id}`) : undefined;
+        const started = which === 'backup' ? this.backup(p) : backupGoing ? backupGoing.catch(() => undefined).then(() => this.drill(p)) : this.drill(p);
+        const run = started.finally(() => this.going.delete(key));
         this.going.set(key, run);
         this.deps.jobs.background(run);
       }

@@ -2,7 +2,7 @@
 // sync-routes): the scheduler, image store, log streams and networks the domain asks for
 // (ports.ts), over maps; no socket, no daemon. Containers get loopback addresses, so the
 // domain's real health probe can reach a test server.
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { Failed } from '../../errors.js';
 import type { ContainerInfo, ContainerSpec, ContainerStats, ImageInfo, ImageStore, LogStreamParams, LogStreams, Networks, Scheduler, BuildParams, ContainerEvent, PipedIo, PipedRun, VolumeInfo } from '../ports.js';
 
@@ -183,15 +183,24 @@ export class FakeEngine implements Scheduler, ImageStore, LogStreams, Networks {
     return this.runOnceExitCode;
   }
 
-  /** Reads all of stdin first, then answers from pipedHandler; an aborted signal rejects as the engine's would. */
+  /**
+   * Started at once (as the engine's: attached, not finished); it reads all of stdin, then
+   * answers from pipedHandler. A caller may start feeding stdin only after this resolves
+   * (feedOneOff does). An aborted signal rejects as the engine's would.
+   */
   async runPiped(spec: ContainerSpec, io: PipedIo): Promise<PipedRun> {
     if (!this.findImage(spec.image)) throw notFound(`No such image: ${spec.image}`);
     if (io.signal?.aborted) throw Failed(`${spec.name} was aborted before it started`);
     this.calls.push(`runPiped ${spec.name}`);
-    const chunks: Buffer[] = [];
-    if (io.stdin) for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    const r = this.pipedHandler?.(spec, Buffer.concat(chunks)) ?? { stdout: '', code: 0, stderr: '' };
-    return { stdout: Readable.from([Buffer.from(r.stdout)]), done: Promise.resolve({ code: r.code, stderr: r.stderr }) };
+    const stdout = new PassThrough();
+    const done = (async () => {
+      const chunks: Buffer[] = [];
+      if (io.stdin) for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+      const r = this.pipedHandler?.(spec, Buffer.concat(chunks)) ?? { stdout: '', code: 0, stderr: '' };
+      stdout.end(Buffer.from(r.stdout));
+      return { code: r.code, stderr: r.stderr };
+    })();
+    return { stdout, done };
   }
 
   async inspect(id: string): Promise<ContainerInfo | null> {
