@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../domain/context.js';
 import { messageOf } from '../errors.js';
 import { stillAllowed } from './access.js';
+import { errorInfo } from './error-body.js';
 
 export interface SseStream {
   send(event: string, data: unknown): void;
@@ -54,4 +55,23 @@ export function openSse(deps: Deps, req: FastifyRequest, reply: FastifyReply): S
     signal: ac.signal,
   };
   return stream;
+}
+
+/** What a streamed job ends with: its exit code and whatever else its `exit` event carries. */
+export type StreamExit = { code: number } & Record<string, unknown>;
+
+/**
+ * Runs `work` with an SSE stream of its lines, ending with `exit` {code, error?, hint?, ...result}:
+ * the long jobs (add-on creation, client runs, backups) answer this way.
+ */
+export async function streamed(deps: Deps, req: FastifyRequest, reply: FastifyReply, work: (line: (l: string) => void, signal: AbortSignal) => Promise<StreamExit>): Promise<FastifyReply> {
+  const sse = openSse(deps, req, reply);
+  try {
+    sse.send('exit', await work((line) => sse.send('line', { line }), sse.signal));
+  } catch (e) {
+    const { message, hint } = errorInfo(req, e);
+    sse.send('exit', { code: 1, error: message, ...(hint ? { hint } : {}) });
+  }
+  sse.end();
+  return reply;
 }

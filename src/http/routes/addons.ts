@@ -2,15 +2,13 @@
 // info, destroy, and run its client in a one-off container. An add-on the caller's owners do
 // not include is "not found", as apps are (access.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { createAddon, attach, destroyAddon, detach, getAddon, listAddons, runClient, viewAddon } from '../../domain/addons/addon-service.js';
 import type { ConfigOutcome } from '../../domain/releases/release-service.js';
 import { ADDON_TYPES } from '../../domain/addons/addon-kinds.js';
 import type { Deps } from '../../domain/context.js';
 import { appFor, visibility } from '../access.js';
-import { errorInfo } from '../error-body.js';
-import { openSse } from '../sse.js';
+import { streamed } from '../sse.js';
 import { AppParams, ErrorBody, Nullable } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
@@ -37,19 +35,6 @@ async function released(outcome: ConfigOutcome | null) {
   if (!outcome || 'stored' in outcome) return { status: 'stored' as const, deploymentId: null, reason: null };
   const final = await outcome.rolledOut.done;
   return { status: final.status === 'running' ? ('live' as const) : ('failed' as const), deploymentId: final.id, reason: final.status === 'running' ? null : (final.reason ?? `deployment ended ${final.status}`) };
-}
-
-/** Runs `work` with an SSE stream of its lines, ending with `exit` {code, error?, hint?, ...result}. */
-async function streamed(deps: Deps, req: FastifyRequest, reply: FastifyReply, work: (line: (l: string) => void, signal: AbortSignal) => Promise<{ code: number } & Record<string, unknown>>) {
-  const sse = openSse(deps, req, reply);
-  try {
-    sse.send('exit', await work((line) => sse.send('line', { line }), sse.signal));
-  } catch (e) {
-    const { message, hint } = errorInfo(req, e);
-    sse.send('exit', { code: 1, error: message, ...(hint ? { hint } : {}) });
-  }
-  sse.end();
-  return reply;
 }
 
 export const addonRoutes =

@@ -2,7 +2,7 @@
 // SSE streams ending with `exit`), the owners' S3 destinations, schedules, and (admins) the
 // backup keys. What the caller's owners do not include is "not found", as add-ons are.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { listAddons } from '../../domain/addons/addon-service.js';
 import { checkBackup, createBackup, drillBackup, getBackup, listBackups, restoreBackup, type BackupView } from '../../domain/backups/backup-service.js';
@@ -10,8 +10,7 @@ import { addDestination, DEFAULT_KEEP, exportKey, importKey, keyNotExported, lis
 import type { Deps } from '../../domain/context.js';
 import { Forbidden } from '../../errors.js';
 import { appFor, requireOwner, visibility } from '../access.js';
-import { errorInfo } from '../error-body.js';
-import { openSse } from '../sse.js';
+import { streamed, type StreamExit } from '../sse.js';
 import { AppParams, ErrorBody, Nullable } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
@@ -72,20 +71,7 @@ const Policy = Type.Object({
 });
 const KeyId = Type.Object({ id: Type.String() });
 
-type Exit = { code: number } & Record<string, unknown>;
-
-/** Runs `work` with an SSE stream of its lines, ending with `exit` {code, error?, hint?, ...result} (as the add-on routes do). */
-async function streamed(deps: Deps, req: FastifyRequest, reply: FastifyReply, work: (line: (l: string) => void, signal: AbortSignal) => Promise<Exit>) {
-  const sse = openSse(deps, req, reply);
-  try {
-    sse.send('exit', await work((line) => sse.send('line', { line }), sse.signal));
-  } catch (e) {
-    const { message, hint } = errorInfo(req, e);
-    sse.send('exit', { code: 1, error: message, ...(hint ? { hint } : {}) });
-  }
-  sse.end();
-  return reply;
-}
+type Exit = StreamExit;
 
 /** A finished backup as an `exit`: code 1 with its error unless it ended ok (and, when one ran, its drill did too). */
 function backupExit(backup: BackupView, drilled: boolean): Exit {
