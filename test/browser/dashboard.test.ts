@@ -344,6 +344,26 @@ describe('the dashboard', () => {
     expect(await row(`${APP}--default.localhost`).textContent()).toContain('no certificate yet (made on the first https request)');
   });
 
+  it("shows the app's add-on, backs it up and drills it from the Backups tab: status, size and the last drill's counts", async () => {
+    const a = await server.cli(['addons', 'create', 'postgres', '--app', APP, '--name', 'web-db']);
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    const w = await server.cli(['addons', 'psql', 'web-db', '--', '-c', 'CREATE TABLE visits (n int); INSERT INTO visits SELECT generate_series(1, 5)']);
+    expect(w.code, w.stdout + w.stderr).toBe(0);
+    await visit(`#/apps/default/${APP}/addons`);
+    const addon = page.getByRole('row').filter({ hasText: 'web-db' });
+    await expect.poll(() => addon.textContent(), { timeout: 20_000 }).toMatch(/running/);
+    expect(await addon.textContent()).toContain('postgres://web_db:********@');
+
+    await visit(`#/apps/default/${APP}/backups`);
+    await page.getByRole('button', { name: 'Back up web-db now' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: /^Backup of web-db:/ }).textContent(), { timeout: 120_000 }).toBe('Backup of web-db: done');
+    await page.getByRole('button', { name: 'Drill the newest backup of web-db' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: /^Drill of web-db:/ }).textContent(), { timeout: 120_000 }).toBe('Drill of web-db: done');
+    const source = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'web-db', exact: true }) });
+    await expect.poll(() => source.textContent(), { timeout: 20_000 }).toMatch(/ok.*ok 1 tables?, 5 rows, all equal/s);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-backups-1280.png'), fullPage: true });
+  });
+
   it('fits every page at 1280 and 390 px: nothing scrolls sideways, status stays visible', async () => {
     const pages: [string, string][] = [
       ['apps', '#/'],
@@ -353,7 +373,7 @@ describe('the dashboard', () => {
       ['owners', '#/owners'],
       ['audit', '#/audit'],
       ['missing', '#/nowhere'],
-      ...['overview', 'deploy', 'logs', 'builds', 'releases', 'config', 'scale', 'domains', 'metrics', 'settings', 'nope'].map((t): [string, string] => [`app-${t}`, `#/apps/default/${APP}/${t}`]),
+      ...['overview', 'deploy', 'logs', 'builds', 'releases', 'config', 'scale', 'domains', 'metrics', 'cron', 'addons', 'backups', 'settings', 'nope'].map((t): [string, string] => [`app-${t}`, `#/apps/default/${APP}/${t}`]),
     ];
     const tooWide: string[] = [];
     for (const [name, hash] of pages) {
