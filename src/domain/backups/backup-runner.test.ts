@@ -1,42 +1,15 @@
 // Scheduled backups of a volume on a fake clock (only Date is faked: timers and I/O stay real):
 // a due time runs once, one due while the last still runs is skipped with an event, and
 // retention after each good backup prunes what the rule lets go, never the last good one.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { create as tarCreate } from 'tar';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LocalBackupStore } from '../../infra/backup-store/local.js';
-import { fakeDeps, type FakeDeps } from '../testing/deps.js';
+import { backupDeps, tarGz, VOLUME_SOURCE } from '../testing/backup-fixture.js';
+import type { FakeDeps } from '../testing/deps.js';
 import { BackupRunner, prune } from './backup-runner.js';
 import { setSchedule } from './backup-settings.js';
 
-const SOURCE = 'acme/shop:data';
-
-function backupDeps(): FakeDeps {
-  const f = fakeDeps();
-  f.deps.backupStore = (d) => {
-    if (d.kind !== 'local') throw new Error('unit tests store backups locally only');
-    return new LocalBackupStore(d.dir);
-  };
-  f.deps.db.owners.ensure('acme');
-  const app = f.deps.db.apps.insert({ name: 'shop', owner: 'acme' });
-  f.deps.db.apps.update(app.id, { volumes: { data: '/data' } });
-  f.engine.addImage([f.deps.config.images.base]);
-  return f;
-}
-
-function tarGz(): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-vol-'));
-  try {
-    mkdirSync(join(dir, 'root'));
-    writeFileSync(join(dir, 'root', 'a.txt'), 'hello\n');
-    tarCreate({ gzip: true, cwd: join(dir, 'root'), sync: true, file: join(dir, 'v.tgz') }, ['.']);
-    return readFileSync(join(dir, 'v.tgz'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const SOURCE = VOLUME_SOURCE;
 
 let f: FakeDeps;
 let runner: BackupRunner;

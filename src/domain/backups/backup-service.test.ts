@@ -2,57 +2,14 @@
 // real tar.gz made here, and a local store in the test's temp folder keeps the objects. What a
 // user relies on: a backup is ok only when it was stored whole and encrypted, and says why not.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { create as tarCreate } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalBackupStore } from '../../infra/backup-store/local.js';
-import { fakeDeps, type FakeDeps } from '../testing/deps.js';
+import { backupDeps, rejection, tarGz, VOLUME_SOURCE } from '../testing/backup-fixture.js';
+import type { FakeDeps } from '../testing/deps.js';
 import { checkBackup, createBackup, drillBackup, listBackups, restoreBackup } from './backup-service.js';
 
-const SOURCE = 'acme/shop:data';
-
-/** The error `p` rejects with (a BerthError's code and message). */
-async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as { code?: string; message: string },
-  );
-}
-
-/** A gzip'd tar of `files` (path → content), as `tar -czf - .` in the volume would write it. */
-function tarGz(files: Record<string, string>): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-vol-'));
-  try {
-    const root = join(dir, 'root');
-    for (const [path, body] of Object.entries(files)) {
-      mkdirSync(join(root, path, '..'), { recursive: true });
-      writeFileSync(join(root, path), body);
-    }
-    const out = join(dir, 'v.tgz');
-    tarCreate({ gzip: true, cwd: root, sync: true, file: out }, ['.']);
-    return readFileSync(out);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Fake deps with acme/shop (volume data at /data), the base image, and a local store in the temp folder. */
-function backupDeps(): FakeDeps {
-  const f = fakeDeps();
-  f.deps.backupStore = (d) => {
-    if (d.kind !== 'local') throw new Error('unit tests store backups locally only');
-    return new LocalBackupStore(d.dir);
-  };
-  f.deps.db.owners.ensure('acme');
-  const app = f.deps.db.apps.insert({ name: 'shop', owner: 'acme' });
-  f.deps.db.apps.update(app.id, { volumes: { data: '/data' } });
-  f.engine.addImage([f.deps.config.images.base]);
-  return f;
-}
+const SOURCE = VOLUME_SOURCE;
 
 let f: FakeDeps;
 let archive: Buffer;

@@ -1,29 +1,18 @@
 // Backup schedules and keys as a user sets them: bad input refused naming what is wrong, --off
 // removes the schedule, a key exported here is read back on another server, and a rotated key
 // leaves old backups readable.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { create as tarCreate } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalBackupStore } from '../../infra/backup-store/local.js';
-import { fakeDeps, type FakeDeps } from '../testing/deps.js';
+import { backupDeps, rejection, tarGz, VOLUME_SOURCE } from '../testing/backup-fixture.js';
+import type { FakeDeps } from '../testing/deps.js';
 import { backupKeyLookup } from './backup-destinations.js';
 import { checkBackup, createBackup } from './backup-service.js';
 import { addDestination, DEFAULT_KEEP, exportKey, importKey, keyNotExported, listDestinations, listSchedules, removeDestination, rotateKey, setSchedule, type AddDestination, type SetSchedule } from './backup-settings.js';
 
-const SOURCE = 'acme/shop:data';
+const SOURCE = VOLUME_SOURCE;
 const log = () => undefined;
-
-/** The error `p` rejects with (a BerthError's code and message). */
-async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as { code?: string; message: string },
-  );
-}
 
 /** The error `fn` throws. */
 function thrown(fn: () => unknown): { code?: string; message: string } {
@@ -33,32 +22,6 @@ function thrown(fn: () => unknown): { code?: string; message: string } {
     return e as { code?: string; message: string };
   }
   throw new Error('expected it to throw');
-}
-
-function backupDeps(): FakeDeps {
-  const f = fakeDeps();
-  f.deps.backupStore = (d) => {
-    if (d.kind !== 'local') throw new Error('unit tests store backups locally only');
-    return new LocalBackupStore(d.dir);
-  };
-  f.deps.db.owners.ensure('acme');
-  const app = f.deps.db.apps.insert({ name: 'shop', owner: 'acme' });
-  f.deps.db.apps.update(app.id, { volumes: { data: '/data' } });
-  f.engine.addImage([f.deps.config.images.base]);
-  return f;
-}
-
-/** A small gzip'd tar of one file, as the volume's dump. */
-function tarGz(): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-vol-'));
-  try {
-    mkdirSync(join(dir, 'root'));
-    writeFileSync(join(dir, 'root', 'a.txt'), 'hello\n');
-    tarCreate({ gzip: true, cwd: join(dir, 'root'), sync: true, file: join(dir, 'v.tgz') }, ['.']);
-    return readFileSync(join(dir, 'v.tgz'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 let f: FakeDeps;
