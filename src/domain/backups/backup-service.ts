@@ -18,6 +18,7 @@ import { ByteCounter, Sha256Meter, testFault } from './backup-streams.js';
 import type { BackupKind, BackupView, CreateBackup, DrillLine, RestoreBackup, Source, Visible } from './backup-types.js';
 import { compareCounts } from './drill-compare.js';
 import { postgresBackups } from './postgres-backup.js';
+import { redisBackups } from './redis-backup.js';
 import { objectKey, parseSourceName } from './sources.js';
 import { volumeBackups } from './volume-backup.js';
 
@@ -27,6 +28,7 @@ export type { BackupStatus, BackupView, CreateBackup, DestinationView, DrillLine
 function kindOf(src: { kind: 'addon' | 'volume'; addon?: { type: string } }): BackupKind {
   if (src.kind === 'volume') return volumeBackups;
   if (src.addon?.type === 'postgres') return postgresBackups;
+  if (src.addon?.type === 'redis') return redisBackups;
   throw Invalid(`backups of ${src.addon?.type ?? 'these'} add-ons are not supported yet`);
 }
 
@@ -313,4 +315,6 @@ export async function recoverBackups(deps: Deps): Promise<void> {
   for (const p of BACKUP_PROCESSES) {
     for (const c of await deps.scheduler.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.process]: p })) await deps.scheduler.remove(c.id, 1).catch(() => undefined);
   }
+  // A volume drill's throwaway volume (after its container: a mounted volume cannot go).
+  for (const v of await deps.scheduler.listVolumes({ [LABELS.instance]: deps.instanceId, [LABELS.process]: 'drill' })) await deps.scheduler.removeVolume(v.name).catch(() => undefined);
 }
