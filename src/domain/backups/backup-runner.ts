@@ -6,10 +6,8 @@ import { messageOf } from '../../errors.js';
 import type { BackupPolicyRow } from '../../infra/db/backups-repo.js';
 import { decideTick } from '../apps/cron-schedule.js';
 import type { Deps } from '../context.js';
-import { storeOf } from './backup-destinations.js';
-import { createBackup, drillBackup, recoverBackups, resolveSource } from './backup-service.js';
-import { DEFAULT_KEEP } from './backup-settings.js';
-import { expiredFailures, toPrune } from './retention.js';
+import { createBackup, drillBackup, recoverBackups } from './backup-service.js';
+import { applyRetention, ruleOf } from './prune.js';
 
 /** The longest a tick waits, so a new or changed schedule is seen soon. */
 const MAX_WAIT_MS = 15_000;
@@ -60,8 +58,8 @@ export class BackupRunner {
     const log = (l: string) => this.deps.logger.info({ source: p.source }, l.trim());
     try {
       const dest = p.destinationId ? this.deps.db.backups.destinations.get(p.destinationId)?.name : undefined;
-      const b = await createBackup(this.deps, { source: p.source, to: dest, trigger: 'schedule', visible: undefined, log });
-      if (b.status === 'ok') await prune(this.deps, p);
+      // Retention follows inside createBackup (after a good backup).
+      await createBackup(this.deps, { source: p.source, to: dest, trigger: 'schedule', visible: undefined, log });
     } catch (e) {
       // The source or destination is gone, or the dump could not start: an event, as a failed dump is.
       this.deps.db.events.add({ appId: p.appId, owner: p.owner, subject: `backup:${p.source}`, kind: 'backup.failed', message: `the scheduled backup of ${p.source} could not run: ${messageOf(e)}` });
@@ -84,29 +82,7 @@ export class BackupRunner {
   }
 }
 
-/**
- * Applies the source's retention: ok backups the rule does not keep lose their objects (the row
- * stays, status pruned); failed ones lose theirs after a week. Only after a successful backup.
- */
-export async function prune(deps: Deps, p: BackupPolicyRow, now = new Date()): Promise<string[]> {
-  resolveSource(deps, p.source, undefined);
-  const rows = deps.db.backups.list({ sourceKind: p.sourceKind, source: p.source });
-  const rule = { daily: p.keepDaily ?? DEFAULT_KEEP.daily, weekly: p.keepWeekly ?? DEFAULT_KEEP.weekly };
-  // Interrupted ones (Berth stopped mid-way; the object may be whole if it was being checked)
-  // are not trusted either: their objects expire as failed ones do, not never.
-  const failures = rows.map((r) => (r.status === 'interrupted' ? { ...r, status: 'failed' as const } : r));
-  const gone = [...toPrune(rows, rule, now), ...expiredFailures(failures, now)];
-  const pruned: string[] = [];
-  for (const id of gone) {
-    const b = rows.find((r) => r.id === id);
-    if (!b) continue;
-    try {
-      await storeOf(deps, b).delete(b.objectKey);
-      if (b.status === 'ok') deps.db.backups.setStatus(b.id, 'pruned');
-      pruned.push(b.id);
-    } catch (e) {
-      deps.logger.warn({ backup: b.id, err: messageOf(e) }, 'could not prune a backup object');
-    }
-  }
-  return pruned;
+/** Applies a policy's retention now (applyRetention with its rule). */
+export function prune(deps: Deps, p: BackupPolicyRow, now = new Date()): Promise<string[]> {
+  return applyRetention(deps, { sourceKind: p.sourceKind, source: p.source }, ruleOf(p), now);
 }

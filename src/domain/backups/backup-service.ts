@@ -18,6 +18,7 @@ import { ByteCounter, Sha256Meter, testFault } from './backup-streams.js';
 import type { BackupKind, BackupView, CreateBackup, DrillLine, RestoreBackup, Source, Visible } from './backup-types.js';
 import { compareCounts } from './drill-compare.js';
 import { postgresBackups } from './postgres-backup.js';
+import { applyRetention, ruleOf } from './prune.js';
 import { redisBackups } from './redis-backup.js';
 import { objectKey, parseSourceName } from './sources.js';
 import { volumeBackups } from './volume-backup.js';
@@ -123,7 +124,18 @@ export function getBackup(deps: Deps, id: string, visible: Visible): BackupView 
 export async function createBackup(deps: Deps, p: CreateBackup): Promise<BackupView> {
   const src = resolveSource(deps, p.source, p.visible);
   const dest = destinationOf(deps, src.owner, p.to);
-  const row = await deps.jobs.run(queueKey(src), () => takeBackup(deps, src, dest, p.trigger ?? 'manual', p.log, p.signal), { owner: src.owner });
+  const row = await deps.jobs.run(
+    queueKey(src),
+    async () => {
+      const taken = await takeBackup(deps, src, dest, p.trigger ?? 'manual', p.log, p.signal);
+      // The source's retention (its schedule's rule) after a good backup; old failures' objects always.
+      const policy = deps.db.backups.policies.bySource(src.kind, src.name);
+      const pruned = await applyRetention(deps, { sourceKind: src.kind, source: src.name }, taken.status === 'ok' && policy ? ruleOf(policy) : null);
+      if (pruned.length > 0) p.log(`       retention: the objects of ${pruned.length} older backups removed`);
+      return taken;
+    },
+    { owner: src.owner },
+  );
   if (p.drill && row.status === 'ok') return deps.jobs.run(queueKey(src), () => runDrill(deps, row, src, p.log, p.signal), { owner: src.owner });
   return viewBackup(deps, deps.db.backups.get(row.id) ?? row);
 }

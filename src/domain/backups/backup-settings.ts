@@ -7,6 +7,7 @@ import { nextDue, scheduleProblem } from '../apps/cron-schedule.js';
 import type { Deps } from '../context.js';
 import { checkNotifyUrl } from '../notify/url-policy.js';
 import { activeBackupKey, LOCAL, storeOfDestination } from './backup-destinations.js';
+import { DEFAULT_KEEP } from './prune.js';
 import { resolveSource, type DestinationView, type PolicyView, type Visible } from './backup-service.js';
 
 export interface AddDestination {
@@ -20,8 +21,7 @@ export interface AddDestination {
   secretAccessKey: string;
 }
 
-/** Retention when a schedule names none: a week of dailies, a month of weeklies. */
-export const DEFAULT_KEEP = { daily: 7, weekly: 4 } as const;
+export { DEFAULT_KEEP } from './prune.js';
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,28}[a-z0-9]$/;
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
