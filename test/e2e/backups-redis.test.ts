@@ -5,11 +5,11 @@
 // rewritten from them); a drill restores into a throwaway volume and compares keys per
 // database. A snapshot cut before encryption, and a good object cut at rest, fail the check;
 // a restore of a cut snapshot fails and leaves the add-on running on the data it had.
-import { mkdtempSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootServer, docker, ROOT, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
+import { bootServer, docker, filesUnder, ROOT, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
 
 let server: TestServer;
 const work = mkdtempSync(join(tmpdir(), 'berth-backups-redis-'));
@@ -34,18 +34,6 @@ const redis = async (addon: string, ...args: string[]): Promise<string> => {
   expect(r.code, r.stdout + r.stderr).toBe(0);
   return r.stdout.trim();
 };
-
-function objects(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else out.push(join(d, e.name));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const KEYS = ['k1', 'k2', 'k3', 'k4', 'k5'];
 
@@ -73,7 +61,7 @@ describe('backups of a Redis add-on', () => {
     first = (await backupsOf('cache-db'))[0]!;
     expect(first.status).toBe('ok');
     expect(first.counts).toEqual({ db0: 5 });
-    const files = objects(join(server.dataDir, 'backups'));
+    const files = filesUnder(join(server.dataDir, 'backups'));
     expect(files).toHaveLength(1);
     expect(readFileSync(files[0]!).includes('value of k3')).toBe(false);
 
@@ -133,7 +121,7 @@ describe('broken Redis backups are caught, and a failed restore keeps the data',
   }, 300_000);
 
   it('a good backup cut at rest fails its check', async () => {
-    const files = objects(join(server.dataDir, 'backups')).filter((f) => f.includes(first.id));
+    const files = filesUnder(join(server.dataDir, 'backups')).filter((f) => f.includes(first.id));
     expect(files).toHaveLength(1);
     truncateSync(files[0]!, Math.floor(statSync(files[0]!).size / 2));
     const c = await server.cli(['backups', 'check', first.id]);

@@ -4,11 +4,11 @@
 // scaled up again, the app reads the backed-up lines, what was written after is gone, owners
 // and modes are kept; a drill restores into a throwaway volume, counts its files, removes it.
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootServer, docker, PROXY, ROOT, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
+import { bootServer, docker, filesUnder, PROXY, ROOT, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
 import { eventually, get, rawRequest } from '../helpers/http.js';
 
 let server: TestServer;
@@ -46,19 +46,6 @@ async function listing(): Promise<Record<string, string>> {
   return Object.fromEntries(rows.map((l) => l.trim().split(/\s+/)).map((f) => [f.at(-1)!, [f[0], ...f.slice(2, -1)].join(' ')]));
 }
 
-/** The object files under a local backup directory. */
-function objects(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else out.push(join(d, e.name));
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 beforeAll(async () => {
   server = await bootServer();
   // The volume fixture app, writing its log as a file only its owner (the app's user) may read,
@@ -94,7 +81,7 @@ describe('backups of an app volume', () => {
     expect(first.status, first.error ?? '').toBe('ok');
     // "./", private/ and private/log.txt.
     expect(first.counts?.entries).toBe(3);
-    const files = objects(join(server.dataDir, 'backups'));
+    const files = filesUnder(join(server.dataDir, 'backups'));
     expect(files).toHaveLength(1);
     expect(sha256(files[0]!)).toBe(first.sha256);
     expect(statSync(files[0]!).size).toBe(first.cipherBytes);

@@ -7,19 +7,19 @@
 // object cut at rest) are caught by the check and by the drill, each an event and a
 // notification a test webhook receiver gets, never a success.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootServer, docker, PROXY, ROOT, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
+import { bootServer, docker, filesUnder, freePort, PROXY, ROOT, shutdownServer, TEST, type TestServer } from '../helpers/berth.js';
 import { eventually, get, rawRequest } from '../helpers/http.js';
 
 let server: TestServer;
 const work = mkdtempSync(join(tmpdir(), 'berth-backups-'));
 const HOST = 'notes.localhost';
-let s3: S3rver;
+let s3: ChildProcess | undefined;
 let s3Url = '';
 let hook: { url: string; got: { event: string; message: string }[]; server: Server };
 
@@ -46,19 +46,6 @@ const backupsOf = async (source: string): Promise<Backup[]> => {
 const backup = async (id: string): Promise<Backup> => (await (await server.fetch(`/api/v1/backups/${id}`)).json()) as Backup;
 const psql = (addon: string, sql: string) => server.cli(['addons', 'psql', addon, '--', '-c', sql]);
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
-
-/** The object files under a local backup directory. */
-function objects(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else out.push(join(d, e.name));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 async function receiver(): Promise<typeof hook> {
   const got: { event: string; message: string }[] = [];
@@ -87,8 +74,18 @@ async function deployWithDb(app: string, addon: string): Promise<void> {
 
 beforeAll(async () => {
   hook = await receiver();
-  s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(work, 's3'), configureBuckets: [{ name: 'berth-test' }] });
-  s3Url = `http://127.0.0.1:${(await s3.run()).port}`;
+  // The S3-compatible server runs as a process of its own, as object storage would.
+  const port = await freePort();
+  s3 = spawn(process.execPath, [join(ROOT, 'node_modules', 's3rver', 'bin', 's3rver.js'), '-d', join(work, 's3'), '-a', '127.0.0.1', '-p', String(port), '-s', '--configure-bucket', 'berth-test'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    s3!.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('S3rver listening')) resolve();
+    });
+    s3!.once('exit', (code) => reject(new Error(`s3rver exited (${code}): ${out}`)));
+  });
+  s3Url = `http://127.0.0.1:${port}`;
   server = await bootServer({
     env: { BERTH_NOTIFY_ALLOW_PRIVATE: 'true', BERTH_BACKUP_ALLOW_PRIVATE: 'true', BERTH_TEST_BACKUP_FAULT: 'empty-db:empty,cut-db:truncate' },
   });
@@ -99,7 +96,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await shutdownServer(server, work);
-  await s3?.close();
+  if (s3 && s3.exitCode === null) {
+    const gone = new Promise((r) => s3!.once('exit', r));
+    s3.kill('SIGTERM');
+    await gone;
+  }
   await new Promise<void>((r) => (hook ? hook.server.close(() => r()) : r()));
 });
 
@@ -119,7 +120,7 @@ describe('backups of a PostgreSQL add-on', () => {
     expect(first!.status).toBe('ok');
     expect(first!.counts).toEqual({ 'public.notes': 3 });
     // Encrypted at rest: the stored object is the one whose sha256 was recorded, and no note is in it in clear.
-    const files = objects(join(server.dataDir, 'backups'));
+    const files = filesUnder(join(server.dataDir, 'backups'));
     expect(files).toHaveLength(1);
     expect(sha256(files[0]!)).toBe(first!.sha256);
     expect(statSync(files[0]!).size).toBe(first!.cipherBytes);
@@ -161,7 +162,7 @@ describe('backups of a PostgreSQL add-on', () => {
     expect(b!.status).toBe('ok');
     expect(b!.counts).toEqual({ 'public.notes': 4 });
     // The object is in the bucket, byte for byte what was recorded.
-    const inBucket = objects(join(work, 's3', 'berth-test')).filter((f) => !f.endsWith('._S3rver_metadata.json') && !f.endsWith('._S3rver_object.md5'));
+    const inBucket = filesUnder(join(work, 's3', 'berth-test')).filter((f) => !f.endsWith('._S3rver_metadata.json') && !f.endsWith('._S3rver_object.md5'));
     expect(inBucket.some((f) => sha256(f) === b!.sha256)).toBe(true);
 
     expect((await psql('notes-db', 'DROP TABLE notes')).code).toBe(0);
@@ -206,7 +207,7 @@ describe('broken backups are caught, never reported as success', () => {
   }, 180_000);
 
   it('a good backup cut at rest fails its check and its drill', async () => {
-    const files = objects(join(server.dataDir, 'backups')).filter((f) => f.includes(first.id));
+    const files = filesUnder(join(server.dataDir, 'backups')).filter((f) => f.includes(first.id));
     expect(files).toHaveLength(1);
     truncateSync(files[0]!, Math.floor(statSync(files[0]!).size / 2));
 

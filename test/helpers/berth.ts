@@ -71,6 +71,11 @@ export async function clearStale(): Promise<void> {
   if (vols.length > 0) await docker('volume', 'rm', '-f', ...vols);
 }
 
+/** Every file under `dir` (recursively), as paths: what a local backup directory holds. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
