@@ -1,4 +1,4 @@
-// `berth backups create|list|info|restore|check|drill|schedule|schedules|destinations|key`:
+// `berth backups create|list|info|restore|check|drill|import|schedule|schedules|destinations|key`:
 // encrypted backups of add-ons and app volumes, where they go, when they are taken, restore
 // drills, and the backup key (export it: without it no backup restores on another server).
 import type { Command } from 'commander';
@@ -35,6 +35,8 @@ export function drillCell(d: BackupView['drill']): string {
 /** One table of a drill: `notes: 3 = 3`, `users: 5 != 4`. */
 export function drillLine(l: { table: string; expected: number | null; restored: number | null }): string {
   const n = (v: number | null) => (v === null ? '?' : String(v));
+  // An imported backup holds no counts: its drill lines have only what was restored.
+  if (l.expected === null) return `${l.table}: ${n(l.restored)} restored, no count recorded in the backup`;
   return `${l.table}: ${n(l.expected)} ${l.expected !== null && l.expected === l.restored ? '=' : '!='} ${n(l.restored)}`;
 }
 
@@ -230,6 +232,22 @@ export function registerBackups(program: Command, ctx: CliContext): void {
           rows.map((p) => [p.source, p.owner, p.schedule ?? 'off', `${p.keepDaily}d ${p.keepWeekly}w`, p.destination, p.nextBackupAt, p.drillSchedule ?? 'off', p.nextDrillAt]),
         ),
       );
+    });
+
+  backups
+    .command('import')
+    .description("disaster recovery: record the backups stored at a destination that this server does not know yet, and check them (import the old server's key first: berth backups key import)")
+    .option('--from <destination>', "one of the owner's destinations (default: the server's local directory)")
+    .option('--owner <owner>', "whose backups (default: the owner of --from's destination, else \"default\")")
+    .option('--json', 'print JSON')
+    .action(async (o: { from?: string; owner?: string; json?: boolean }) => {
+      const exit = await follow(ctx, '/api/v1/backup-imports', { ...(o.owner ? { owner: o.owner } : {}), ...(o.from ? { from: o.from } : {}) }, o.json);
+      const imported = (exit.imported ?? []) as BackupView[];
+      if (exit.code !== 0 && !o.json) for (const b of imported) ctx.out(`${b.id}  ${b.source}  ${status(b)}`);
+      finish(ctx, exit, o, () => {
+        for (const b of imported) ctx.out(`${b.id}  ${b.source}  ${status(b)}`);
+        ctx.out(`imported ${imported.length} backups, skipped ${Number(exit.skipped ?? 0)} (already known here, or not Berth's)`);
+      });
     });
 
   const destinations = backups.command('destinations').description("an owner's S3-compatible backup destinations");

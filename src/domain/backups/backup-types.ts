@@ -26,7 +26,7 @@ export interface BackupView {
   /** 'local' (the server's directory) or the name of one of the owner's destinations. */
   destination: string;
   status: BackupStatus;
-  trigger: 'manual' | 'schedule' | 'safety';
+  trigger: 'manual' | 'schedule' | 'safety' | 'import';
   plainBytes: number | null;
   cipherBytes: number | null;
   /** sha256 of the stored (encrypted) object. */

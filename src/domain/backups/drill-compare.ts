@@ -53,6 +53,18 @@ export function compareCounts(expected: Record<string, number>, restored: Record
   return { ok: false, lines, summary: named + more };
 }
 
+/**
+ * A drill of a backup whose counts were never recorded (imported from a destination: the
+ * object holds none): nothing to compare, so the restore itself is the proof; ok, saying so.
+ */
+export function unrecordedCounts(restored: Record<string, number>): DrillComparison {
+  const lines = Object.keys(restored)
+    .sort()
+    .map((table): DrillLine => ({ table, expected: null, restored: restored[table]! }));
+  const rows = lines.reduce((n, l) => n + (l.restored ?? 0), 0);
+  return { ok: true, lines, summary: `no counts were recorded (imported): restored ${plural(lines.length, 'table')}, ${plural(rows, 'row')}` };
+}
+
 /** The lines `berth backups drill` prints, counts aligned: `notes: 3 = 3`, `users: 5 != 0`, `tmp:   - != 2  (not in the backup)`. */
 export function formatDrillLines(lines: readonly DrillLine[]): string[] {
   const width = Math.max(0, ...lines.map((l) => l.table.length));

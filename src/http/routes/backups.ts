@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { listAddons } from '../../domain/addons/addon-service.js';
+import { importBackups } from '../../domain/backups/backup-import.js';
 import { checkBackup, createBackup, drillBackup, getBackup, listBackups, restoreBackup, type BackupView } from '../../domain/backups/backup-service.js';
 import { addDestination, DEFAULT_KEEP, exportKey, importKey, keyNotExported, listDestinations, listSchedules, removeDestination, rotateKey, setSchedule } from '../../domain/backups/backup-settings.js';
 import type { Deps } from '../../domain/context.js';
@@ -26,7 +27,7 @@ const Backup = Type.Object({
   sourceKind: SourceKind,
   destination: Type.String({ description: "'local' or the name of one of the owner's destinations" }),
   status: Type.Union([Type.Literal('running'), Type.Literal('verifying'), Type.Literal('ok'), Type.Literal('failed'), Type.Literal('interrupted'), Type.Literal('pruned')]),
-  trigger: Type.Union([Type.Literal('manual'), Type.Literal('schedule'), Type.Literal('safety')]),
+  trigger: Type.Union([Type.Literal('manual'), Type.Literal('schedule'), Type.Literal('safety'), Type.Literal('import')]),
   plainBytes: Nullable(Type.Integer()),
   cipherBytes: Nullable(Type.Integer()),
   sha256: Nullable(Type.String({ description: 'of the stored (encrypted) object' })),
@@ -163,6 +164,27 @@ export const backupRoutes =
           const backup = await drillBackup(deps, { source: req.body.source, backupId: req.body.backupId, visible: visibility(deps, req), log: line, signal });
           return backup.drill?.status === 'ok' ? { code: 0, backup } : { code: 1, error: drillError(backup), backup };
         }),
+    );
+
+    app.post(
+      '/backup-imports',
+      {
+        schema: {
+          summary: "Disaster recovery: record the owner's backups stored at a destination that this server does not know yet (read from their plain headers), and check each; an SSE stream, then `exit` {code, imported, skipped} (code 1 when one failed its check, e.g. its key was not imported)",
+          tags: ['backups'],
+          body: Type.Object({ owner: Type.Optional(Type.String({ maxLength: 100, description: "default: the owner of the destination `from` names, else 'default'" })), from: Type.Optional(DestName) }, { additionalProperties: false }),
+          response: errors,
+        },
+      },
+      async (req, reply) => {
+        if (req.body.owner !== undefined) requireOwner(deps, req, req.body.owner);
+        return streamed(deps, req, reply, async (line, signal) => {
+          const r = await importBackups(deps, { owner: req.body.owner, from: req.body.from, visible: visibility(deps, req), log: line, signal });
+          const failed = r.imported.filter((b) => b.status !== 'ok');
+          if (failed.length === 0) return { code: 0, ...r };
+          return { code: 1, error: `${failed.length} of ${r.imported.length} imported backups failed their check: ${failed[0]!.error ?? failed[0]!.status}`, ...r };
+        });
+      },
     );
 
     app.get(
