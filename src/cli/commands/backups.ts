@@ -6,24 +6,15 @@ import { Failed, Invalid } from '../../errors.js';
 import type { BackupView, DestinationView, PolicyView } from '../../domain/backups/backup-service.js';
 import type { CliContext } from '../context.js';
 import { ago, table } from '../output.js';
+import { humanBytes } from '../pack.js';
 import { readSecret } from '../prompt.js';
 
 type Exit = { code: number; error?: string; hint?: string } & Record<string, unknown>;
 
 const SECRET_ENV = 'BERTH_S3_SECRET_ACCESS_KEY';
 
-/** 1536 -> "1.5 KiB"; null -> "-". */
-export function size(n: number | null): string {
-  if (n === null) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+/** A size as `berth` prints sizes (pack.ts humanBytes); null -> "-". */
+export const size = (n: number | null): string => (n === null ? '-' : humanBytes(n));
 
 /** The last drill in one cell: `ok 3 tables`, `failed: notes 3 != 2`, `running`, `-`. */
 export function drillCell(d: BackupView['drill']): string {
