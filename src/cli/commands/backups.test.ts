@@ -4,7 +4,7 @@ import { buildProgram } from '../program.js';
 import { drillCell, drillLine, size } from './backups.js';
 
 describe('berth backups output', () => {
-  it('shows sizes as the rest of berth does (powers of 1024), '-' for none', () => {
+  it('shows sizes as the rest of berth does (powers of 1024), a dash for none', () => {
     expect([size(null), size(512), size(1536), size(50 * 1024 * 1024)]).toEqual(['-', '512 B', '1.5 KB', '50.0 MB']);
   });
 
