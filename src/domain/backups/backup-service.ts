@@ -328,6 +328,9 @@ export async function recoverBackups(deps: Deps): Promise<void> {
   for (const p of BACKUP_PROCESSES) {
     for (const c of await deps.scheduler.listContainers({ [LABELS.instance]: deps.instanceId, [LABELS.process]: p })) await deps.scheduler.remove(c.id, 1).catch(() => undefined);
   }
+  // Half-written objects of the server's own directory.
+  const partials = deps.backupStore ? await deps.backupStore({ kind: 'local', dir: deps.config.backupDir }).removePartials?.().catch(() => 0) : 0;
+  if (partials) deps.logger.info({ partials }, 'removed half-written backup objects a stop left');
   // A volume drill's throwaway volume (after its container: a mounted volume cannot go).
   for (const v of await deps.scheduler.listVolumes({ [LABELS.instance]: deps.instanceId, [LABELS.process]: 'drill' })) await deps.scheduler.removeVolume(v.name).catch(() => undefined);
 }

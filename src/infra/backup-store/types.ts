@@ -24,6 +24,8 @@ export interface BackupStore {
   /** A missing object is fine. */
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<StoredObject[]>;
+  /** Removes what puts a crash interrupted (a local directory's .partial files); how many. Absent where a failed put leaves nothing (S3 aborts its upload). */
+  removePartials?(): Promise<number>;
 }
 
 /** Why an address may not be connected to, or null when it may (the caller's policy: domain/notify/url-policy.ts). */
