@@ -182,7 +182,7 @@ describe('broken backups are caught, never reported as success', () => {
     }
   }, 600_000);
 
-  it('a zero-byte dump fails its check: an event and a notification', async () => {
+  it('a zero-byte dump fails its check and its drill: events and notifications', async () => {
     const c = await server.cli(['backups', 'create', 'empty-db']);
     expect(c.code).not.toBe(0);
     const [b] = await backupsOf('empty-db');
@@ -190,6 +190,14 @@ describe('broken backups are caught, never reported as success', () => {
     expect(b!.error).toContain('the dump is empty (0 bytes)');
     const [n] = await notified('backup.failed', 'empty-db');
     expect(n!.message).toContain('empty');
+
+    // The drill of that backup fails too: nothing can be restored from nothing.
+    const d = await server.cli(['backups', 'drill', 'empty-db', '--backup', b!.id]);
+    expect(d.code).not.toBe(0);
+    const drilled = (await backup(b!.id)).drill;
+    expect(drilled?.status).toBe('failed');
+    expect(drilled?.error).toContain('empty');
+    await notified('drill.failed', 'empty-db');
   }, 120_000);
 
   it('a dump cut in half (well encrypted) fails the check and the drill: events and notifications', async () => {
