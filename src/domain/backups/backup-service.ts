@@ -206,13 +206,14 @@ function failBackup(deps: Deps, src: { owner: string; name: string; appId: numbe
 }
 
 /** Reads the stored object back: size and sha256 as recorded, decrypts to its end, and the kind's own reader accepts it. */
-async function verifyBackup(deps: Deps, b: BackupRow, log: (l: string) => void, signal?: AbortSignal): Promise<BackupRow> {
+async function verifyBackup(deps: Deps, b: BackupRow, log: (l: string) => void, signal?: AbortSignal, o: { recheck?: boolean } = {}): Promise<BackupRow> {
   log('-----> checking the stored backup (read back from its destination)');
   try {
     const detail = await checkStored(deps, b, signal);
     deps.db.tx(() => {
       deps.db.backups.setStatus(b.id, 'ok', { error: null });
-      deps.db.events.add({ appId: b.appId, owner: b.owner, subject: `backup:${b.source}`, kind: 'backup.succeeded', message: `backup ${b.id} of ${b.source}: ${detail}` });
+      // A new backup is an event; a check again of one already recorded is not.
+      if (!o.recheck) deps.db.events.add({ appId: b.appId, owner: b.owner, subject: `backup:${b.source}`, kind: 'backup.succeeded', message: `backup ${b.id} of ${b.source}: ${detail}` });
     });
     log(`       ok: ${detail}`);
     return deps.db.backups.get(b.id)!;
@@ -234,17 +235,7 @@ export async function checkBackup(deps: Deps, p: { id: string; visible: Visible;
   if (b.status === 'running' || b.status === 'verifying' || b.status === 'pruned') throw Conflict(`backup ${b.id} is ${b.status}: nothing to check`);
   // Its object may read well (tar wrote a valid archive of what it could read) but is not whole: a check must not make it ok.
   if (b.status === 'failed' && b.error?.startsWith(DUMP_FAILED)) throw Conflict(`backup ${b.id} failed while it was taken (${b.error.slice(0, 200)}): a check cannot make it usable`, { hint: `take a new one: berth backups create ${b.source}` });
-  const out = await deps.jobs.run(queueKey({ kind: b.sourceKind, name: b.source }), async () => {
-    p.log('-----> checking the stored backup (read back from its destination)');
-    try {
-      const detail = await checkStored(deps, b, p.signal);
-      deps.db.backups.setStatus(b.id, 'ok', { error: null });
-      p.log(`       ok: ${detail}`);
-    } catch (e) {
-      failBackup(deps, { owner: b.owner, name: b.source, appId: b.appId }, b.id, messageOf(e), p.log);
-    }
-    return deps.db.backups.get(b.id)!;
-  }, { owner: b.owner });
+  const out = await deps.jobs.run(queueKey({ kind: b.sourceKind, name: b.source }), () => verifyBackup(deps, b, p.log, p.signal, { recheck: true }), { owner: b.owner });
   return viewBackup(deps, out);
 }
 
